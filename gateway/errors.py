@@ -1,0 +1,128 @@
+"""The gateway's exception tree: every refusal carries a fault code, an HTTP status and its issues.
+
+GatewayError
++-- IntakeError (400)              the bytes are not an acceptable message
+|   +-- MalformedXml               XML_MALFORMED
+|   +-- BadEncoding                XML_BAD_ENCODING
+|   +-- DtdForbidden               XML_DTD_FORBIDDEN
+|   +-- EntityForbidden            XML_ENTITY_FORBIDDEN
+|   +-- XIncludeForbidden          XML_XINCLUDE_FORBIDDEN
+|   +-- TooDeep                    XML_TOO_DEEP
+|   +-- TooManyElements            XML_TOO_MANY_ELEMENTS
+|   +-- AttributeTooLong           XML_ATTRIBUTE_TOO_LONG
+|   +-- UnknownMessage             MESSAGE_UNKNOWN
+|   +-- SchemaInvalid              SCHEMA_INVALID
+|   +-- ContentInvalid             MESSAGE_INVALID
++-- TooLarge (413)                 XML_TOO_LARGE
++-- UnsupportedMediaType (415)     CONTENT_TYPE_UNSUPPORTED
++-- NotFound (404)                 NOT_FOUND
++-- Conflict (409)                 CONFLICT
++-- InternalError (500)            INTERNAL
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a message, with its position when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    xpath: str | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(part) for part in (self.line, self.column) if part is not None)
+        path = f" {self.xpath}:" if self.xpath else ""
+        return f"{where}:{path} {self.message}" if where else f"{path} {self.message}".strip()
+
+
+class GatewayError(Exception):
+    """Base of every refusal the gateway answers with a fault."""
+
+    code = "ERROR"
+    http_status = 500
+
+    def __init__(self, message: str, issues: tuple[Issue, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.issues = issues
+
+
+class IntakeError(GatewayError):
+    """The request body is not an acceptable message."""
+
+    code = "INTAKE_REFUSED"
+    http_status = 400
+
+
+class MalformedXml(IntakeError):
+    code = "XML_MALFORMED"
+
+
+class BadEncoding(IntakeError):
+    code = "XML_BAD_ENCODING"
+
+
+class DtdForbidden(IntakeError):
+    code = "XML_DTD_FORBIDDEN"
+
+
+class EntityForbidden(IntakeError):
+    code = "XML_ENTITY_FORBIDDEN"
+
+
+class XIncludeForbidden(IntakeError):
+    code = "XML_XINCLUDE_FORBIDDEN"
+
+
+class TooDeep(IntakeError):
+    code = "XML_TOO_DEEP"
+
+
+class TooManyElements(IntakeError):
+    code = "XML_TOO_MANY_ELEMENTS"
+
+
+class AttributeTooLong(IntakeError):
+    code = "XML_ATTRIBUTE_TOO_LONG"
+
+
+class UnknownMessage(IntakeError):
+    code = "MESSAGE_UNKNOWN"
+
+
+class SchemaInvalid(IntakeError):
+    code = "SCHEMA_INVALID"
+
+
+class ContentInvalid(IntakeError):
+    code = "MESSAGE_INVALID"
+
+
+class TooLarge(GatewayError):
+    code = "XML_TOO_LARGE"
+    http_status = 413
+
+
+class UnsupportedMediaType(GatewayError):
+    code = "CONTENT_TYPE_UNSUPPORTED"
+    http_status = 415
+
+
+class NotFound(GatewayError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Conflict(GatewayError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class InternalError(GatewayError):
+    code = "INTERNAL"
+    http_status = 500

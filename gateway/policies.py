@@ -1,0 +1,39 @@
+"""Loading a policy document: hardened parse, schema validation, reading and semantic checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.errors import GatewayError
+from gateway.schemas import POLICY_NS, SchemaRegistry, default_registry
+from gateway.xmlio import ParseLimits, parse_xml
+from handlers.errors import PolicyInvalid, Problem
+from handlers.policy_check import check_policy_set
+from handlers.policy_model import PolicySet
+from handlers.policy_xml import read_policy_set
+from handlers.selection import index_policies
+
+EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "policies" / "chain.xml"
+POLICY_LIMITS = ParseLimits(max_bytes=20_000_000, max_depth=40, max_elements=2_000_000)
+
+
+def load_policy_bytes(data: bytes, registry: SchemaRegistry | None = None) -> PolicySet:
+    """A checked, indexed policy set, or PolicyInvalid listing every problem with its line."""
+    registry = registry or default_registry()
+    try:
+        root = parse_xml(data, POLICY_LIMITS)
+        if root.tag != f"{{{POLICY_NS}}}PolicySet":
+            raise PolicyInvalid("the document is not a PolicySet", (Problem(f"root element is {root.tag!r}", 1),))
+        registry.validate(root, data)
+    except GatewayError as exc:
+        found = tuple(Problem(f"{issue.xpath or ''} {issue.message}".strip(), issue.line) for issue in exc.issues)
+        raise PolicyInvalid(exc.message, found) from None
+    policy_set, reading_problems = read_policy_set(root)
+    problems = reading_problems + check_policy_set(policy_set)
+    if problems:
+        raise PolicyInvalid(f"the policy set has {len(problems)} problem(s)", tuple(problems))
+    return index_policies(policy_set)
+
+
+def load_policy_file(path: Path, registry: SchemaRegistry | None = None) -> PolicySet:
+    return load_policy_bytes(path.read_bytes(), registry)

@@ -1,0 +1,141 @@
+"""The one hardened XML parser: bytes in, an lxml element out, or a specific intake error."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+from typing import cast
+
+from lxml import etree
+
+from gateway.errors import (
+    AttributeTooLong,
+    BadEncoding,
+    DtdForbidden,
+    EntityForbidden,
+    Issue,
+    MalformedXml,
+    TooDeep,
+    TooLarge,
+    TooManyElements,
+    XIncludeForbidden,
+)
+
+XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_ENCODING_HINTS = ("encoding", "utf-8", "char 0x", "bytes:", "unsupported", "not proper")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """Caps applied to every document before anything else looks at it."""
+
+    max_bytes: int = 1_000_000
+    max_depth: int = 24
+    max_elements: int = 20_000
+    max_attribute_length: int = 1024
+
+
+DEFAULT_LIMITS = ParseLimits()
+_local = threading.local()
+_POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
+_DECLARED_ENCODING = re.compile(r"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)")
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread (lxml parsers are not thread-safe), built without DTD, entities or network."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            collect_ids=False,
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Element:
+    """Parse untrusted bytes into an element, refusing anything outside the limits."""
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"message of {len(data)} bytes exceeds the limit of {limits.max_bytes}")
+    if not data.strip():
+        raise MalformedXml("the body is empty")
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise DtdForbidden("document type declarations are not accepted")
+    root = _parse(data)
+    _check_tree(root, limits)
+    return root
+
+
+def _parse(data: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    except (ValueError, LookupError) as exc:
+        raise BadEncoding(f"cannot decode the document: {exc}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise DtdForbidden("document type declarations are not accepted")
+    _check_declared_encoding(data)
+    return root
+
+
+def _check_declared_encoding(data: bytes) -> None:
+    """Wide-character bytes must be declared as such: a UTF-16 body that says UTF-8 is refused."""
+    if b"\x00" not in data[:4]:
+        return
+    head = data[:400].decode("utf-16-be" if data.startswith(b"\x00") else "utf-16-le", "ignore")
+    declared = _DECLARED_ENCODING.match(head.lstrip("\ufeff"))
+    if declared and not declared.group(1).upper().startswith(("UTF-16", "UCS-2")):
+        raise BadEncoding(
+            f"the bytes are UTF-16 but the document declares {declared.group(1)}", (Issue("encoding", 1, 1),)
+        )
+
+
+def _syntax_error(exc: etree.XMLSyntaxError) -> MalformedXml | BadEncoding | EntityForbidden:
+    text = _POSITION_SUFFIX.sub("", str(exc.msg or exc))
+    line, column = exc.position
+    issue = Issue(text, line or None, column or None)
+    lowered = text.lower()
+    if "entity" in lowered:
+        return EntityForbidden("entity references are not accepted", (issue,))
+    if any(hint in lowered for hint in _ENCODING_HINTS):
+        return BadEncoding("the document is not in its declared encoding", (issue,))
+    return MalformedXml("the document is not well-formed XML", (issue,))
+
+
+@functools.lru_cache(maxsize=8)
+def _probes(limits: ParseLimits) -> tuple[etree.XPath, etree.XPath]:
+    """Compiled checks for one set of limits: an element below the depth cap, an over-long attribute."""
+    too_deep = etree.XPath("boolean(/" + "*/" * limits.max_depth + "*)")
+    too_long = etree.XPath(f"boolean(//@*[string-length(.) > {limits.max_attribute_length}])")
+    return too_deep, too_long
+
+
+def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
+    too_deep, too_long = _probes(limits)
+    if too_deep(root):
+        raise TooDeep(f"elements nest deeper than {limits.max_depth} levels")
+    count = int(cast(float, _COUNT_ELEMENTS(root)))
+    if count > limits.max_elements:
+        raise TooManyElements(f"{count} elements exceed the limit of {limits.max_elements}")
+    for namespace in XINCLUDE_NAMESPACES:
+        for element in root.iter(f"{{{namespace}}}*"):
+            raise XIncludeForbidden("XInclude is not accepted", (Issue("xi:include", element.sourceline),))
+    if too_long(root):
+        raise AttributeTooLong(f"an attribute is longer than {limits.max_attribute_length} characters")
+
+
+def to_bytes(element: etree._Element) -> bytes:
+    """Serialise an element as UTF-8 with an XML declaration."""
+    return etree.tostring(element, xml_declaration=True, encoding="UTF-8")

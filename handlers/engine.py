@@ -1,0 +1,247 @@
+"""The pure policy engine: decides each line, then the transaction. No I/O, no clock: `today` is an argument.
+
+Combination: a rule's code replaces the line's current code only when it is more severe, by response type
+first (Authorization < ContingentAuthorization < ManagerOverrideableDenial < Denial) and then by priority
+within the type, where priority 1 beats 2 beats 3. The transaction's response is the most severe line's.
+Allowed refund tenders are the intersection of the tenders of every answer that named some.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import cast
+
+from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, ReceiptMessage, TraceStep
+from handlers.history import History
+from handlers.models import AuthorizeRequest, ResponseType, ReturnLine, TenderType
+from handlers.policy_model import Action, Answer, AnswerKind, Outcome, Policy, PolicySet, ResponseCode, Rule
+from handlers.questions import CATALOGUE, Kind, LineContext, Question, Value
+from handlers.refund import refund_amounts, refund_tenders
+from handlers.selection import Selection, item_nodes, select_policy, store_scope
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The engine's verdict on a request, before a ticket id is attached."""
+
+    lines: tuple[LineDecision, ...]
+    response: CodedResponse
+    customer_information_required: bool
+    override_used: bool
+    receipt_messages: tuple[ReceiptMessage, ...]
+
+
+@dataclass(slots=True)
+class _LineState:
+    """What the rules of one line have set so far."""
+
+    code: ResponseCode | None = None
+    messages: tuple[str, ...] = ()
+    tenders: frozenset[TenderType] | None = None
+    disposition: str | None = None
+    id_required: bool = False
+    fees: list[Outcome] = field(default_factory=list)
+    steps: list[TraceStep] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date) -> Evaluation:
+    """Decide every line of a request, then the transaction."""
+    scope = store_scope(policy_set, request.header.store_id)
+    customer_type = request.customer.customer_type if request.customer else None
+    decided = []
+    for line in request.lines:
+        nodes = item_nodes(policy_set, line)
+        selection = select_policy(policy_set, line, nodes, scope, customer_type, today)
+        decided.append(_evaluate_line(request, line, policy_set, history, today, (selection, nodes)))
+    worst = max(decided, key=lambda pair: pair[1].rank)
+    override_used = history.overrides_available > 0 and not worst[1].response_type.approves
+    if override_used:
+        decided = [_apply_override(request, policy_set, pair[0]) for pair in decided]
+        worst = decided[0]
+    lines = tuple(pair[0] for pair in decided)
+    return Evaluation(
+        lines=lines,
+        response=worst[0].response,
+        customer_information_required=any(line.customer_information_required for line in lines),
+        override_used=override_used,
+        receipt_messages=_union_messages(lines),
+    )
+
+
+def _evaluate_line(
+    request: AuthorizeRequest,
+    line: ReturnLine,
+    policy_set: PolicySet,
+    history: History,
+    today: date,
+    chosen: tuple[Selection, tuple[str, ...]],
+) -> tuple[LineDecision, ResponseCode]:
+    selection, nodes = chosen
+    context = LineContext(request, line, history, today, policy_set, nodes, {})
+    state = _run_policy(selection.policy, context)
+    code = state.code or policy_set.codes[policy_set.settings.default_code]
+    trace = LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
+    decision = _line_decision(request, line, policy_set, code, state, selection.policy, trace)
+    return decision, code
+
+
+def _run_policy(policy: Policy, context: LineContext) -> _LineState:
+    state = _LineState()
+    rules, index = policy.rules, 0
+    while index < len(rules):
+        rule = rules[index]
+        outcome = _ask(rule, context, state)
+        if outcome.action is Action.STOP:
+            break
+        if outcome.action is Action.CONTINUE_AT:
+            index = next(i for i, later in enumerate(rules) if later.rule_id == outcome.next_rule)
+        else:
+            index += 1
+    return state
+
+
+def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
+    question = CATALOGUE[rule.question]
+    context.params = rule.params
+    has_id = context.request.positive_id is not None
+    value = None if question.needs_positive_id and not has_id else question.ask(context)
+    answer = match_answer(rule, question, value)
+    outcome = answer.outcome
+    code = context.policy_set.codes[outcome.code] if outcome.code else None
+    changed = code is not None and (state.code is None or code.rank > state.code.rank)
+    if changed:
+        state.code = code
+    if (value is None and question.needs_positive_id) or (outcome.positive_id_required and not has_id):
+        state.id_required = True
+    _collect(state, outcome)
+    state.steps.append(
+        TraceStep(
+            rule.rule_id, rule.question, describe(value), answer.label, outcome.action.value, outcome.code, changed
+        )
+    )
+    state.reasons.append(Reason(rule.rule_id, rule.question, answer.label, outcome.code))
+    return outcome
+
+
+def _collect(state: _LineState, outcome: Outcome) -> None:
+    if outcome.messages:
+        state.messages += tuple(m for m in outcome.messages if m not in state.messages)
+    if outcome.tenders is not None:
+        state.tenders = outcome.tenders if state.tenders is None else state.tenders & outcome.tenders
+    if outcome.disposition is not None:
+        state.disposition = outcome.disposition
+    if outcome.fee_percent is not None or outcome.fee_fixed is not None:
+        state.fees.append(outcome)
+
+
+def match_answer(rule: Rule, question: Question, value: Value) -> Answer:
+    """The answer a value selects; the loader guarantees exactly one exists."""
+    answers = rule.answers
+    if value is None:
+        found = [a for a in answers if a.kind is AnswerKind.MISSING]
+    elif question.kind is Kind.BOOL:
+        found = [a for a in answers if a.kind is AnswerKind.IS and a.flag == value]
+    elif question.kind is Kind.NUMBER:
+        number = cast(Decimal, value)
+        found = [
+            a for a in answers if a.kind is AnswerKind.RANGE and a.low <= number and (a.high is None or number < a.high)
+        ]
+    elif question.kind is Kind.ANY_OF:
+        found = [a for a in answers if a.kind is AnswerKind.IN and a.values & cast(frozenset[str], value)]
+    else:
+        found = [a for a in answers if a.kind is AnswerKind.IN and value in a.values]
+    found = found or [a for a in answers if a.kind is AnswerKind.OTHERWISE]
+    if not found:
+        raise LookupError(f"rule '{rule.rule_id}' has no answer for {describe(value)}")
+    return found[0]
+
+
+def describe(value: Value) -> str:
+    """A value as the trace shows it."""
+    if value is None:
+        return "(missing)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, frozenset):
+        return " ".join(sorted(value))
+    return str(value)
+
+
+def _descriptions(request: AuthorizeRequest, code: ResponseCode) -> CodedResponse:
+    wanted = set(request.languages)
+    chosen = tuple(d for d in code.descriptions if d.lang in wanted) or code.descriptions
+    return CodedResponse(code.response_type, code.code, chosen)
+
+
+def _messages(request: AuthorizeRequest, policy_set: PolicySet, ids: tuple[str, ...]) -> tuple[ReceiptMessage, ...]:
+    wanted = set(request.languages)
+    found = []
+    for message_id in ids:
+        message = policy_set.messages[message_id]
+        texts = tuple(pair for pair in message.texts if pair[0] in wanted) or message.texts
+        found.append(ReceiptMessage(message_id, texts))
+    return tuple(found)
+
+
+def _line_decision(
+    request: AuthorizeRequest,
+    line: ReturnLine,
+    policy_set: PolicySet,
+    code: ResponseCode,
+    state: _LineState,
+    policy: Policy,
+    trace: LineTrace,
+) -> LineDecision:
+    kind = code.response_type
+    approved = line.quantity if kind.approves else Decimal(0)
+    currency = request.header.currency
+    _, fee, refund = refund_amounts(line, approved, state.fees, currency)
+    potential = refund_amounts(line, line.quantity, state.fees, currency)[2]
+    tenders = () if kind is ResponseType.DENIAL else refund_tenders(policy_set, line, state.tenders, potential)
+    return LineDecision(
+        line_number=line.line_number,
+        approved_quantity=approved,
+        response=_descriptions(request, code),
+        refund_tenders=tenders,
+        restocking_fee=fee,
+        refund_amount=refund,
+        policy_id=policy.policy_id,
+        reasons=tuple(state.reasons),
+        receipt_messages=_messages(request, policy_set, state.messages),
+        disposition_code=state.disposition,
+        customer_information_required=state.id_required,
+        trace=trace,
+    )
+
+
+def _apply_override(
+    request: AuthorizeRequest, policy_set: PolicySet, decision: LineDecision
+) -> tuple[LineDecision, ResponseCode]:
+    """A customer service override approves every line in full with the dedicated code."""
+    code = policy_set.codes[policy_set.settings.override_code]
+    line = next(item for item in request.lines if item.line_number == decision.line_number)
+    _, _, refund = refund_amounts(line, line.quantity, [], request.header.currency)
+    tenders = decision.refund_tenders or refund_tenders(policy_set, line, None, refund)
+    reason = Reason("customer-service-override", "CustomerServiceOverride", "granted", code.code)
+    overridden = replace(
+        decision,
+        approved_quantity=line.quantity,
+        response=_descriptions(request, code),
+        refund_tenders=tenders,
+        restocking_fee=Decimal(0).quantize(refund),
+        refund_amount=refund,
+        reasons=(*decision.reasons, reason),
+        customer_information_required=False,
+    )
+    return overridden, code
+
+
+def _union_messages(lines: tuple[LineDecision, ...]) -> tuple[ReceiptMessage, ...]:
+    seen: dict[str, ReceiptMessage] = {}
+    for line in lines:
+        for message in line.receipt_messages:
+            seen.setdefault(message.message_id, message)
+    return tuple(seen.values())

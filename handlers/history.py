@@ -1,0 +1,80 @@
+"""The history the rules read: a customer's and a cashier's past activity, handed to the pure engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from handlers.policy_model import PatternWatch
+
+
+@dataclass(frozen=True, slots=True)
+class PriorReturn:
+    """One earlier completed return transaction of the customer."""
+
+    return_date: date
+    receipted: bool
+    items: Decimal
+    amount: Decimal
+    pattern_watch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PriorPurchase:
+    purchase_date: date
+    items: Decimal
+
+
+class CountOverrideKind(Enum):
+    FREEZE = "freeze"
+    RESET = "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class CountOverride:
+    """A user froze the cumulative count at `value` until `until`, or reset it to `value` on `set_on`."""
+
+    kind: CountOverrideKind
+    value: int
+    set_on: date
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Everything history-based rules may ask; empty for a customer without a positive ID."""
+
+    customer_returns: tuple[PriorReturn, ...] = ()
+    customer_purchases: tuple[PriorPurchase, ...] | None = None
+    customer_exception_dates: tuple[date, ...] = ()
+    count_override: CountOverride | None = None
+    cashier_exception_dates: tuple[date, ...] = ()
+    returned_quantities: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+    pattern_watches: tuple[PatternWatch, ...] = ()
+    overrides_available: int = 0
+
+    def cumulative_count(self, today: date) -> int:
+        """The customer's cumulative exception count, honouring a freeze or reset override."""
+        override = self.count_override
+        if override is None:
+            return len(self.customer_exception_dates)
+        if override.kind is CountOverrideKind.FREEZE:
+            if override.until is None or today <= override.until:
+                return override.value
+            return override.value + _count_after(self.customer_exception_dates, override.until)
+        return override.value + _count_after(self.customer_exception_dates, override.set_on)
+
+
+def _count_after(dates: tuple[date, ...], day: date) -> int:
+    return sum(1 for when in dates if when > day)
+
+
+def window_start(today: date, days: int) -> date:
+    """First day inside a look-back window of `days` days ending today."""
+    return today - timedelta(days=days - 1)
+
+
+EMPTY_HISTORY = History()

@@ -1,0 +1,63 @@
+"""Reading a History from plain JSON data, for dry runs (`returns-gateway evaluate --history FILE`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn
+
+
+def history_from_json(data: dict[str, Any]) -> History:
+    """Build a History from a JSON object; unknown keys are refused so typos do not pass silently."""
+    known = {
+        "customer_returns",
+        "customer_purchases",
+        "customer_exceptions",
+        "count_override",
+        "cashier_exceptions",
+        "returned_quantities",
+        "overrides_available",
+    }
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown history keys: {', '.join(sorted(unknown))}")
+    purchases = data.get("customer_purchases")
+    return History(
+        customer_returns=tuple(_prior_return(item) for item in data.get("customer_returns", [])),
+        customer_purchases=None if purchases is None else tuple(_purchase(item) for item in purchases),
+        customer_exception_dates=tuple(date.fromisoformat(day) for day in data.get("customer_exceptions", [])),
+        count_override=_count_override(data.get("count_override")),
+        cashier_exception_dates=tuple(date.fromisoformat(day) for day in data.get("cashier_exceptions", [])),
+        returned_quantities={
+            (item["sale"], item["item"]): Decimal(str(item["quantity"])) for item in data.get("returned_quantities", [])
+        },
+        overrides_available=int(data.get("overrides_available", 0)),
+    )
+
+
+def _prior_return(item: dict[str, Any]) -> PriorReturn:
+    return PriorReturn(
+        return_date=date.fromisoformat(item["date"]),
+        receipted=bool(item.get("receipted", False)),
+        items=Decimal(str(item.get("items", 1))),
+        amount=Decimal(str(item.get("amount", 0))),
+        pattern_watch=bool(item.get("pattern_watch", False)),
+    )
+
+
+def _purchase(item: dict[str, Any]) -> PriorPurchase:
+    return PriorPurchase(date.fromisoformat(item["date"]), Decimal(str(item.get("items", 1))))
+
+
+def _count_override(item: dict[str, Any] | None) -> CountOverride | None:
+    if item is None:
+        return None
+    until = item.get("until")
+    return CountOverride(
+        kind=CountOverrideKind(item["kind"]),
+        value=int(item["value"]),
+        set_on=date.fromisoformat(item["set_on"]),
+        until=date.fromisoformat(until) if until else None,
+    )

@@ -1,0 +1,190 @@
+"""Typed values of a loaded policy set: codes, hierarchies, policies, rules, answers and outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from handlers.decision import Description, ReceiptMessage
+from handlers.models import ResponseType, TenderType
+
+
+class Action(Enum):
+    CONTINUE = "Continue"
+    CONTINUE_AT = "ContinueAt"
+    STOP = "Stop"
+
+
+class PolicyKind(Enum):
+    DEFAULT_RECEIPTED = "DefaultReceipted"
+    DEFAULT_NONRECEIPTED = "DefaultNonreceipted"
+    EXCEPTION = "Exception"
+
+
+class TargetKind(Enum):
+    """What an exception policy is assigned to; the order within each axis is its specificity."""
+
+    ALL = "all"
+    NODE = "node"
+    STORE_GROUP = "storeGroup"
+    STORE = "store"
+    ITEM = "item"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: TargetKind
+    ref: str = "*"
+
+
+ALL = Target(TargetKind.ALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCode:
+    code: str
+    response_type: ResponseType
+    priority: int
+    descriptions: tuple[Description, ...]
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Larger is more severe: the type's severity, then priority 1 before 2 before 3."""
+        return (self.response_type.severity, -self.priority)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an answer sets."""
+
+    action: Action = Action.CONTINUE
+    next_rule: str | None = None
+    code: str | None = None
+    messages: tuple[str, ...] = ()
+    tenders: frozenset[TenderType] | None = None
+    positive_id_required: bool = False
+    disposition: str | None = None
+    fee_percent: Decimal | None = None
+    fee_fixed: Decimal | None = None
+
+
+class AnswerKind(Enum):
+    IS = "is"
+    RANGE = "range"
+    IN = "in"
+    OTHERWISE = "otherwise"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer: what it matches and its outcome; `label` is how reasons and traces name it."""
+
+    kind: AnswerKind
+    outcome: Outcome
+    label: str
+    line: int
+    flag: bool | None = None
+    low: Decimal = Decimal(0)
+    high: Decimal | None = None
+    values: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    rule_id: str
+    question: str
+    params: dict[str, str]
+    answers: tuple[Answer, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    policy_id: str
+    kind: PolicyKind
+    receipted: bool
+    rules: tuple[Rule, ...]
+    line: int
+    location: Target = ALL
+    merchandise: Target = ALL
+    customer_types: frozenset[str] = frozenset()
+    effective: date | None = None
+    expires: date | None = None
+    name: str | None = None
+
+    def in_effect(self, day: date) -> bool:
+        return (self.effective is None or self.effective <= day) and (self.expires is None or day <= self.expires)
+
+
+@dataclass(frozen=True, slots=True)
+class TenderLimit:
+    tender: TenderType
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatternWatch:
+    """Items bought inside one window and returned inside another: renting or wardrobing."""
+
+    watch_id: str
+    purchase_from: date
+    purchase_to: date
+    return_from: date
+    return_to: date
+    description: str
+    item_id: str | None = None
+    node_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    """A tree of nodes with leaves (stores or items): parent of every node and leaf, depth of every node."""
+
+    parents: dict[str, str | None]
+    leaf_parents: dict[str, str]
+    depths: dict[str, int]
+
+    def ancestors(self, node: str | None) -> list[str]:
+        """The node and every node above it, innermost first."""
+        chain: list[str] = []
+        while node is not None and node in self.parents:
+            chain.append(node)
+            node = self.parents[node]
+        return chain
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    default_code: str
+    override_code: str
+    receipted_fallback: TenderType
+    nonreceipted_fallback: TenderType
+    below_minimum_tender: TenderType
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    version: str
+    settings: Settings
+    codes: dict[str, ResponseCode]
+    messages: dict[str, ReceiptMessage]
+    tenders: tuple[TenderLimit, ...]
+    dispositions: dict[str, str]
+    stores: Hierarchy
+    store_groups: dict[str, frozenset[str]]
+    merchandise: Hierarchy
+    pattern_watches: tuple[PatternWatch, ...]
+    policies: tuple[Policy, ...]
+    by_merchandise: dict[Target, tuple[Policy, ...]] = field(default_factory=dict)
+
+    def default_policy(self, receipted: bool) -> Policy:
+        kind = PolicyKind.DEFAULT_RECEIPTED if receipted else PolicyKind.DEFAULT_NONRECEIPTED
+        return next(policy for policy in self.policies if policy.kind is kind)
+
+    @property
+    def tender_order(self) -> tuple[TenderType, ...]:
+        return tuple(limit.tender for limit in self.tenders)

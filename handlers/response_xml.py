@@ -1,0 +1,110 @@
+"""Mapping of the authorize response: AuthorizeResponse <-> XML."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from handlers.decision import AuthorizeResponse, CodedResponse, LineDecision, Reason
+from handlers.models import ResponseType, TenderType
+from handlers.xmlcommon import (
+    Element,
+    child,
+    children,
+    opt_sub,
+    opt_text,
+    parse_bool,
+    read_descriptions,
+    read_receipt_messages,
+    root,
+    sub,
+    text,
+    write_descriptions,
+    write_receipt_messages,
+)
+
+ROOT = "AuthorizeReturnResponse"
+
+
+def to_xml(response: AuthorizeResponse) -> Element:
+    element = root(ROOT)
+    sub(element, "RequestMessageId", response.request_message_id)
+    sub(element, "TicketId", response.ticket_id)
+    sub(element, "PolicyVersion", response.policy_version)
+    _write_response(element, response.response)
+    write_receipt_messages(element, response.receipt_messages)
+    sub(element, "CustomerServiceOverridesAvailable", response.overrides_available)
+    sub(element, "CustomerServiceOverrideUsed", response.override_used)
+    sub(element, "CustomerInformationRequired", response.customer_information_required)
+    lines = sub(element, "Lines")
+    for line in response.lines:
+        _write_line(sub(lines, "Line"), line)
+    return element
+
+
+def _write_response(parent: Element, response: CodedResponse) -> None:
+    holder = sub(parent, "Response")
+    sub(holder, "Type", response.response_type)
+    sub(holder, "Code", response.code)
+    write_descriptions(holder, response.descriptions)
+
+
+def _write_line(element: Element, line: LineDecision) -> None:
+    sub(element, "LineNumber", line.line_number)
+    sub(element, "ApprovedQuantity", line.approved_quantity)
+    _write_response(element, line.response)
+    write_receipt_messages(element, line.receipt_messages)
+    tenders = sub(element, "RefundTenders")
+    for tender in line.refund_tenders:
+        sub(tenders, "Tender", tender)
+    opt_sub(element, "DispositionCode", line.disposition_code)
+    sub(element, "RestockingFee", line.restocking_fee)
+    sub(element, "RefundAmount", line.refund_amount)
+    sub(element, "PolicyId", line.policy_id)
+    reasons = sub(element, "Reasons")
+    for reason in line.reasons:
+        attributes = {"rule": reason.rule, "question": reason.question, "answer": reason.answer}
+        if reason.code is not None:
+            attributes["code"] = reason.code
+        sub(reasons, "Reason", **attributes)
+
+
+def from_xml(element: Element) -> AuthorizeResponse:
+    lines = child(element, "Lines")
+    return AuthorizeResponse(
+        request_message_id=text(element, "RequestMessageId"),
+        ticket_id=text(element, "TicketId"),
+        policy_version=text(element, "PolicyVersion"),
+        response=_read_response(element),
+        overrides_available=int(text(element, "CustomerServiceOverridesAvailable")),
+        override_used=parse_bool(text(element, "CustomerServiceOverrideUsed")),
+        customer_information_required=parse_bool(text(element, "CustomerInformationRequired")),
+        lines=tuple(_read_line(line) for line in children(lines, "Line")) if lines is not None else (),
+        receipt_messages=read_receipt_messages(element),
+    )
+
+
+def _read_response(element: Element) -> CodedResponse:
+    holder = child(element, "Response")
+    if holder is None:
+        raise ValueError("Response is missing")
+    return CodedResponse(ResponseType(text(holder, "Type")), text(holder, "Code"), read_descriptions(holder))
+
+
+def _read_line(element: Element) -> LineDecision:
+    tenders = child(element, "RefundTenders")
+    reasons = child(element, "Reasons")
+    return LineDecision(
+        line_number=int(text(element, "LineNumber")),
+        approved_quantity=Decimal(text(element, "ApprovedQuantity")),
+        response=_read_response(element),
+        refund_tenders=tuple(TenderType((t.text or "").strip()) for t in tenders) if tenders is not None else (),
+        restocking_fee=Decimal(text(element, "RestockingFee")),
+        refund_amount=Decimal(text(element, "RefundAmount")),
+        policy_id=text(element, "PolicyId"),
+        reasons=tuple(
+            Reason(r.get("rule", ""), r.get("question", ""), r.get("answer", ""), r.get("code"))
+            for r in (children(reasons, "Reason") if reasons is not None else [])
+        ),
+        receipt_messages=read_receipt_messages(element),
+        disposition_code=opt_text(element, "DispositionCode"),
+    )

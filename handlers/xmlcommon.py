@@ -1,0 +1,303 @@
+"""Reading and writing the shared pieces of the message contract (header, customer, tenders, texts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from lxml import etree
+
+from handlers.decision import Description, ReceiptMessage
+from handlers.models import (
+    Address,
+    Customer,
+    Extension,
+    OriginalSale,
+    PersonName,
+    PositiveId,
+    TenderAmount,
+    TenderType,
+    TillHeader,
+)
+
+NS = "urn:returns-gateway:messages:v1"
+NSMAP = {None: NS}
+T = TypeVar("T")
+Element = etree._Element
+
+
+def q(name: str) -> str:
+    """The qualified tag of a contract element."""
+    return f"{{{NS}}}{name}"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def child(element: Element, name: str) -> Element | None:
+    return element.find(q(name))
+
+
+def children(element: Element, name: str) -> list[Element]:
+    return element.findall(q(name))
+
+
+def text(element: Element, name: str) -> str:
+    found = element.find(q(name))
+    if found is None or found.text is None:
+        raise ValueError(f"{etree.QName(element).localname}/{name} is missing")
+    return found.text.strip()
+
+
+def opt_text(element: Element, name: str) -> str | None:
+    found = element.find(q(name))
+    return None if found is None or found.text is None else found.text.strip()
+
+
+def opt(element: Element, name: str, convert: Callable[[str], T]) -> T | None:
+    value = opt_text(element, name)
+    return None if value is None else convert(value)
+
+
+def parse_bool(value: str) -> bool:
+    return value in ("true", "1")
+
+
+def parse_timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def read_header(element: Element) -> TillHeader:
+    return TillHeader(
+        message_id=text(element, "MessageId"),
+        store_id=text(element, "StoreId"),
+        register_id=text(element, "RegisterId"),
+        cashier_id=text(element, "CashierId"),
+        business_date=date.fromisoformat(text(element, "BusinessDate")),
+        timestamp=parse_timestamp(text(element, "Timestamp")),
+        currency=text(element, "Currency"),
+    )
+
+
+def read_extensions(element: Element) -> tuple[Extension, ...]:
+    found = child(element, "Extensions")
+    if found is None:
+        return ()
+    return tuple(Extension(item.get("name", ""), item.get("value", "")) for item in children(found, "Extension"))
+
+
+def read_original_sale(element: Element) -> OriginalSale | None:
+    found = child(element, "OriginalSale")
+    if found is None:
+        return None
+    return OriginalSale(
+        store_id=text(found, "StoreId"),
+        register_id=text(found, "RegisterId"),
+        business_date=date.fromisoformat(text(found, "BusinessDate")),
+        transaction_sequence=text(found, "TransactionSequence"),
+    )
+
+
+def read_tenders(element: Element, name: str) -> tuple[TenderAmount, ...]:
+    found = child(element, name)
+    if found is None:
+        return ()
+    return tuple(
+        TenderAmount(TenderType(item.get("type", "")), Decimal(item.get("amount", "")))
+        for item in children(found, "Tender")
+    )
+
+
+def read_customer(element: Element) -> Customer | None:
+    found = child(element, "Customer")
+    if found is None:
+        return None
+    return Customer(
+        customer_type=opt_text(found, "CustomerType"),
+        positive_id=_read_positive_id(found),
+        customer_id=opt_text(found, "CustomerId"),
+        name=_read_name(found),
+        address=_read_address(found),
+        phone=opt_text(found, "Phone"),
+        loyalty_account_id=opt_text(found, "LoyaltyAccountId"),
+    )
+
+
+def _read_positive_id(element: Element) -> PositiveId | None:
+    found = child(element, "PositiveId")
+    if found is None:
+        return None
+    return PositiveId(
+        id_type=text(found, "Type"),
+        issuer=text(found, "Issuer"),
+        number=text(found, "Number"),
+        effective_date=opt(found, "EffectiveDate", date.fromisoformat),
+        expiry_date=opt(found, "ExpiryDate", date.fromisoformat),
+    )
+
+
+def _read_name(element: Element) -> PersonName | None:
+    found = child(element, "Name")
+    return None if found is None else PersonName(text(found, "First"), text(found, "Last"))
+
+
+def _read_address(element: Element) -> Address | None:
+    found = child(element, "Address")
+    if found is None:
+        return None
+    return Address(
+        lines=tuple((line.text or "").strip() for line in children(found, "Line")),
+        city=text(found, "City"),
+        country=text(found, "Country"),
+        region=opt_text(found, "Region"),
+        postal_code=opt_text(found, "PostalCode"),
+    )
+
+
+def read_descriptions(element: Element) -> tuple[Description, ...]:
+    return tuple(
+        Description(item.get("lang", ""), text(item, "Short"), opt_text(item, "Long"))
+        for item in children(element, "Description")
+    )
+
+
+def read_receipt_messages(element: Element) -> tuple[ReceiptMessage, ...]:
+    found = child(element, "ReceiptMessages")
+    if found is None:
+        return ()
+    return tuple(
+        ReceiptMessage(
+            item.get("id", ""),
+            tuple((part.get("lang", ""), (part.text or "").strip()) for part in children(item, "Text")),
+        )
+        for item in children(found, "Message")
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def format_value(value: object) -> str:
+    """The contract's lexical form of a value: booleans, dates, timestamps, decimals, enums."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return _format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    enum_value = getattr(value, "value", None)
+    return str(enum_value if enum_value is not None else value)
+
+
+def _format_timestamp(value: datetime) -> str:
+    if value.utcoffset() == timedelta(0):
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.isoformat()
+
+
+def root(name: str) -> Element:
+    return etree.Element(q(name), nsmap=NSMAP)
+
+
+def sub(parent: Element, name: str, value: object = None, /, **attributes: str) -> Element:
+    """Append a contract element with an optional text value and attributes."""
+    element = etree.SubElement(parent, q(name), attributes)
+    if value is not None:
+        element.text = format_value(value)
+    return element
+
+
+def opt_sub(parent: Element, name: str, value: object) -> None:
+    """Write an optional element only when it has a value."""
+    if value is not None:
+        sub(parent, name, value)
+
+
+def write_header(parent: Element, header: TillHeader) -> None:
+    sub(parent, "MessageId", header.message_id)
+    sub(parent, "StoreId", header.store_id)
+    sub(parent, "RegisterId", header.register_id)
+    sub(parent, "CashierId", header.cashier_id)
+    sub(parent, "BusinessDate", header.business_date)
+    sub(parent, "Timestamp", header.timestamp)
+    sub(parent, "Currency", header.currency)
+
+
+def write_extensions(parent: Element, extensions: tuple[Extension, ...]) -> None:
+    if extensions:
+        holder = sub(parent, "Extensions")
+        for extension in extensions:
+            sub(holder, "Extension", name=extension.name, value=extension.value)
+
+
+def write_original_sale(parent: Element, sale: OriginalSale | None) -> None:
+    if sale is not None:
+        holder = sub(parent, "OriginalSale")
+        sub(holder, "StoreId", sale.store_id)
+        sub(holder, "RegisterId", sale.register_id)
+        sub(holder, "BusinessDate", sale.business_date)
+        sub(holder, "TransactionSequence", sale.transaction_sequence)
+
+
+def write_tenders(parent: Element, name: str, tenders: tuple[TenderAmount, ...]) -> None:
+    if tenders:
+        holder = sub(parent, name)
+        for tender in tenders:
+            sub(holder, "Tender", type=tender.tender.value, amount=format_value(tender.amount))
+
+
+def write_customer(parent: Element, customer: Customer | None) -> None:
+    if customer is None:
+        return
+    holder = sub(parent, "Customer")
+    opt_sub(holder, "CustomerType", customer.customer_type)
+    if customer.positive_id is not None:
+        _write_positive_id(holder, customer.positive_id)
+    opt_sub(holder, "CustomerId", customer.customer_id)
+    if customer.name is not None:
+        name = sub(holder, "Name")
+        sub(name, "First", customer.name.first)
+        sub(name, "Last", customer.name.last)
+    if customer.address is not None:
+        _write_address(holder, customer.address)
+    opt_sub(holder, "Phone", customer.phone)
+    opt_sub(holder, "LoyaltyAccountId", customer.loyalty_account_id)
+
+
+def _write_positive_id(parent: Element, positive_id: PositiveId) -> None:
+    holder = sub(parent, "PositiveId")
+    sub(holder, "Type", positive_id.id_type)
+    sub(holder, "Issuer", positive_id.issuer)
+    sub(holder, "Number", positive_id.number)
+    opt_sub(holder, "EffectiveDate", positive_id.effective_date)
+    opt_sub(holder, "ExpiryDate", positive_id.expiry_date)
+
+
+def _write_address(parent: Element, address: Address) -> None:
+    holder = sub(parent, "Address")
+    for line in address.lines:
+        sub(holder, "Line", line)
+    sub(holder, "City", address.city)
+    opt_sub(holder, "Region", address.region)
+    opt_sub(holder, "PostalCode", address.postal_code)
+    sub(holder, "Country", address.country)
+
+
+def write_descriptions(parent: Element, descriptions: Iterable[Description]) -> None:
+    for description in descriptions:
+        holder = sub(parent, "Description", lang=description.lang)
+        sub(holder, "Short", description.short)
+        opt_sub(holder, "Long", description.long)
+
+
+def write_receipt_messages(parent: Element, messages: tuple[ReceiptMessage, ...]) -> None:
+    if messages:
+        holder = sub(parent, "ReceiptMessages")
+        for message in messages:
+            item = sub(holder, "Message", id=message.message_id)
+            for lang, words in message.texts:
+                sub(item, "Text", words, lang=lang)

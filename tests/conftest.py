@@ -1,0 +1,29 @@
+"""Shared fixtures: paths to the shipped examples and a guard that keeps tests off the network."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "messages"
+POLICY = ROOT / "examples" / "policies" / "chain.xml"
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def no_remote_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Refuse connections to anything but loopback, so a test can never fetch a DTD or schema."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise OSError(f"tests may not connect to {host}")
+        original(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
