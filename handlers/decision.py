@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from handlers.models import ResponseType, TenderType
 
@@ -34,8 +35,7 @@ class CodedResponse:
     descriptions: tuple[Description, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Machine-readable reason: the rule, its question, the answer matched and the code it set."""
 
     rule: str
@@ -44,8 +44,7 @@ class Reason:
     code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TraceStep:
+class TraceStep(NamedTuple):
     """One rule asked: its input, the answer matched, the outcome and whether the line's code changed."""
 
     rule: str

@@ -8,6 +8,7 @@ Allowed refund tenders are the intersection of the tenders of every answer that 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -80,7 +81,7 @@ def _evaluate_line(
     chosen: tuple[Selection, tuple[str, ...]],
 ) -> tuple[LineDecision, ResponseCode]:
     selection, nodes = chosen
-    context = LineContext(request, line, history, today, policy_set, nodes, {})
+    context = LineContext(request, line, history, today, policy_set, nodes, {}, request.positive_id is not None)
     state = _run_policy(selection.policy, context)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
     trace = LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
@@ -106,7 +107,7 @@ def _run_policy(policy: Policy, context: LineContext) -> _LineState:
 def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
     question = CATALOGUE[rule.question]
     context.params = rule.params
-    has_id = context.request.positive_id is not None
+    has_id = context.has_positive_id
     value = None if question.needs_positive_id and not has_id else question.ask(context)
     answer = match_answer(rule, question, value)
     outcome = answer.outcome
@@ -119,7 +120,7 @@ def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
     _collect(state, outcome)
     state.steps.append(
         TraceStep(
-            rule.rule_id, rule.question, describe(value), answer.label, outcome.action.value, outcome.code, changed
+            rule.rule_id, rule.question, describe(value), answer.label, outcome.action_name, outcome.code, changed
         )
     )
     state.reasons.append(Reason(rule.rule_id, rule.question, answer.label, outcome.code))
@@ -171,8 +172,13 @@ def describe(value: Value) -> str:
 
 
 def _descriptions(request: AuthorizeRequest, code: ResponseCode) -> CodedResponse:
-    wanted = set(request.languages)
-    chosen = tuple(d for d in code.descriptions if d.lang in wanted) or code.descriptions
+    return _coded(code, request.languages)
+
+
+@functools.lru_cache(maxsize=4096)
+def _coded(code: ResponseCode, languages: tuple[str, ...]) -> CodedResponse:
+    """A code with its descriptions in the request's languages (all of them when none match)."""
+    chosen = tuple(d for d in code.descriptions if d.lang in languages) or code.descriptions
     return CodedResponse(code.response_type, code.code, chosen)
 
 
@@ -199,7 +205,7 @@ def _line_decision(
     approved = line.quantity if kind.approves else Decimal(0)
     currency = request.header.currency
     _, fee, refund = refund_amounts(line, approved, state.fees, currency)
-    potential = refund_amounts(line, line.quantity, state.fees, currency)[2]
+    potential = refund if approved == line.quantity else refund_amounts(line, line.quantity, state.fees, currency)[2]
     tenders = () if kind is ResponseType.DENIAL else refund_tenders(policy_set, line, state.tenders, potential)
     return LineDecision(
         line_number=line.line_number,

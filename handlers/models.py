@@ -8,7 +8,13 @@ from decimal import Decimal
 from enum import Enum
 
 
-class ResponseType(Enum):
+class Symbol(Enum):
+    """An enumeration hashed by identity: members are singletons, and identity hashing is exact and fast."""
+
+    __hash__ = object.__hash__
+
+
+class ResponseType(Symbol):
     """Engine outcomes; `severity` orders them, Authorization least severe, Denial most."""
 
     AUTHORIZATION = "Authorization"
@@ -22,13 +28,13 @@ class ResponseType(Enum):
 
     @property
     def approves(self) -> bool:
-        return self.severity <= 1
+        return self is ResponseType.AUTHORIZATION or self is ResponseType.CONTINGENT_AUTHORIZATION
 
 
 _SEVERITY = {kind: rank for rank, kind in enumerate(ResponseType)}
 
 
-class ItemCondition(Enum):
+class ItemCondition(Symbol):
     NEW = "New"
     UNOPENED = "Unopened"
     OPENED = "Opened"
@@ -37,7 +43,7 @@ class ItemCondition(Enum):
     DEFECTIVE = "Defective"
 
 
-class TenderType(Enum):
+class TenderType(Symbol):
     CASH = "Cash"
     CHECK = "Check"
     CREDIT = "Credit"
@@ -54,22 +60,22 @@ class TenderType(Enum):
     MALL_CERTIFICATE = "MallCertificate"
 
 
-class TransactionType(Enum):
+class TransactionType(Symbol):
     RETURN = "Return"
     EXCHANGE = "Exchange"
 
 
-class PointsSource(Enum):
+class PointsSource(Symbol):
     ECONOMY = "Economy"
     CAMPAIGN = "Campaign"
 
 
-class FinalDecision(Enum):
+class FinalDecision(Symbol):
     RETURNED = "Returned"
     NOT_RETURNED = "NotReturned"
 
 
-class AckStatus(Enum):
+class AckStatus(Symbol):
     RECORDED = "Recorded"
     DUPLICATE = "Duplicate"
     VOIDED = "Voided"

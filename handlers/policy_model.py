@@ -5,25 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 
 from handlers.decision import Description, ReceiptMessage
-from handlers.models import ResponseType, TenderType
+from handlers.models import ResponseType, Symbol, TenderType
 
 
-class Action(Enum):
+class Action(Symbol):
     CONTINUE = "Continue"
     CONTINUE_AT = "ContinueAt"
     STOP = "Stop"
 
 
-class PolicyKind(Enum):
+class PolicyKind(Symbol):
     DEFAULT_RECEIPTED = "DefaultReceipted"
     DEFAULT_NONRECEIPTED = "DefaultNonreceipted"
     EXCEPTION = "Exception"
 
 
-class TargetKind(Enum):
+class TargetKind(Symbol):
     """What an exception policy is assigned to; the order within each axis is its specificity."""
 
     ALL = "all"
@@ -38,21 +37,28 @@ class Target:
     kind: TargetKind
     ref: str = "*"
 
+    @property
+    def key(self) -> str:
+        """A plain string naming the target, cheap to hash: 'item:123456', 'node:TV', 'all:*'."""
+        return f"{self.kind.value}:{self.ref}"
+
 
 ALL = Target(TargetKind.ALL)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ResponseCode:
+    """A catalogue code; compared and hashed by identity (one object per code in a loaded set)."""
+
     code: str
     response_type: ResponseType
     priority: int
     descriptions: tuple[Description, ...]
+    rank: tuple[int, int] = field(init=False)
 
-    @property
-    def rank(self) -> tuple[int, int]:
-        """Larger is more severe: the type's severity, then priority 1 before 2 before 3."""
-        return (self.response_type.severity, -self.priority)
+    def __post_init__(self) -> None:
+        """Larger rank is more severe: the type's severity, then priority 1 before 2 before 3."""
+        object.__setattr__(self, "rank", (self.response_type.severity, -self.priority))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class Outcome:
     """What an answer sets."""
 
     action: Action = Action.CONTINUE
+    action_name: str = Action.CONTINUE.value
     next_rule: str | None = None
     code: str | None = None
     messages: tuple[str, ...] = ()
@@ -70,7 +77,7 @@ class Outcome:
     fee_fixed: Decimal | None = None
 
 
-class AnswerKind(Enum):
+class AnswerKind(Symbol):
     IS = "is"
     RANGE = "range"
     IN = "in"
@@ -179,7 +186,8 @@ class PolicySet:
     merchandise: Hierarchy
     pattern_watches: tuple[PatternWatch, ...]
     policies: tuple[Policy, ...]
-    by_merchandise: dict[Target, tuple[Policy, ...]] = field(default_factory=dict)
+    by_merchandise: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
+    ranks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def default_policy(self, receipted: bool) -> Policy:
         kind = PolicyKind.DEFAULT_RECEIPTED if receipted else PolicyKind.DEFAULT_NONRECEIPTED

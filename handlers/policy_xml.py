@@ -249,6 +249,7 @@ def _answer(element: Element) -> Answer:
     tenders = _words(get("tenders"))
     outcome = Outcome(
         action=Action(get("action", "Continue")),
+        action_name=get("action", "Continue"),
         next_rule=get("next"),
         code=get("code"),
         messages=_words(get("messages")),

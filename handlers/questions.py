@@ -6,16 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 
 from handlers.history import History, window_start
-from handlers.models import AuthorizeRequest, ItemCondition, ReturnLine, TenderType
+from handlers.models import AuthorizeRequest, ItemCondition, ReturnLine, Symbol, TenderType
 from handlers.policy_model import PatternWatch, PolicySet
 
 Value = bool | Decimal | str | frozenset[str] | None
 
 
-class Kind(Enum):
+class Kind(Symbol):
     """How a question's answers are written: is=, from/below, in= (one value), in= (any of several)."""
 
     BOOL = "bool"
@@ -35,6 +34,7 @@ class LineContext:
     policy_set: PolicySet
     item_nodes: tuple[str, ...]
     params: dict[str, str]
+    has_positive_id: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from handlers.models import ReturnLine, TenderType
@@ -11,6 +12,7 @@ _MINOR_UNITS = {"BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW
 _HUNDRED = Decimal(100)
 
 
+@functools.cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of a currency: 0.01 for most, 1 for JPY, 0.001 for KWD."""
     return Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2))

@@ -38,11 +38,12 @@ class Selection:
 
 def index_policies(policy_set: PolicySet) -> PolicySet:
     """The same set with exception policies indexed by their merchandise target."""
-    index: dict[Target, list[Policy]] = {}
+    index: dict[str, list[Policy]] = {}
     for policy in policy_set.policies:
         if policy.kind is PolicyKind.EXCEPTION:
-            index.setdefault(policy.merchandise, []).append(policy)
-    return replace(policy_set, by_merchandise={target: tuple(found) for target, found in index.items()})
+            index.setdefault(policy.merchandise.key, []).append(policy)
+    ranks = {policy.policy_id: specificity(policy_set, policy) for policy in policy_set.policies}
+    return replace(policy_set, by_merchandise={target: tuple(found) for target, found in index.items()}, ranks=ranks)
 
 
 def store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
@@ -98,7 +99,7 @@ def select_policy(
     day: date,
 ) -> Selection:
     """The policy deciding a line on `day`, the candidates considered, and why the winner won."""
-    targets = (Target(TargetKind.ITEM, line.item_id), *(Target(TargetKind.NODE, n) for n in nodes), ALL)
+    targets = (f"item:{line.item_id}", *(f"node:{node}" for node in nodes), ALL.key)
     matching = [
         policy
         for target in targets
@@ -112,8 +113,9 @@ def select_policy(
         default = policy_set.default_policy(line.receipted)
         flag = "receipted" if line.receipted else "nonreceipted"
         return Selection(default, (), f"no exception policy applies; the {flag} default")
-    ranked = sorted(matching, key=lambda policy: specificity(policy_set, policy), reverse=True)
+    ranks = policy_set.ranks
+    ranked = sorted(matching, key=lambda policy: ranks[policy.policy_id], reverse=True)
     winner = ranked[0]
-    names = tuple(f"{p.policy_id}{specificity(policy_set, p)}" for p in ranked)
-    reason = f"most specific (merchandise, location, customer type) = {specificity(policy_set, winner)}"
+    names = tuple(f"{p.policy_id}{ranks[p.policy_id]}" for p in ranked)
+    reason = f"most specific (merchandise, location, customer type) = {ranks[winner.policy_id]}"
     return Selection(winner, names, reason)
