@@ -1,0 +1,110 @@
+"""`returns-gateway serve`: run the gateway on embedded defaults, in one process or N sharing the port."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.logs import ACCESS, AccessLogger, configure
+from gateway.settings import Settings, load_settings
+
+LOG = logging.getLogger("returns_gateway")
+DRAIN_SECONDS = 30.0
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="run the gateway",
+        description=(
+            "Run the gateway. With no options: a SQLite file returns-gateway.db in the working directory, the "
+            "shipped example policy, http://127.0.0.1:8080. Settings come from --config (TOML, [gateway] table), "
+            "then RETURNS_GATEWAY_* environment variables, then these options."
+        ),
+    )
+    parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 8080)")
+    parser.add_argument("--db", type=Path, dest="db_path", help="SQLite database file")
+    parser.add_argument("--policy", type=Path, dest="policy_path", help="policy set XML")
+    parser.add_argument("--workers", type=int, help="processes sharing the port and the database (default 1)")
+    parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(
+            args.config,
+            host=args.host,
+            port=args.port,
+            db_path=args.db_path,
+            policy_path=args.policy_path,
+            workers=args.workers,
+            log_format=args.log_format,
+        )
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure(settings.log_format)
+    if settings.workers <= 1:
+        serve_one(settings, _listen(settings))
+        return 0
+    return _serve_many(settings)
+
+
+def _listen(settings: Settings) -> socket.socket:
+    """A listening socket; SO_REUSEPORT lets several worker processes share the port."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if settings.workers > 1:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(1024)
+    return sock
+
+
+def serve_one(settings: Settings, sock: socket.socket) -> None:
+    """Serve until SIGINT/SIGTERM; in-flight requests finish before the database closes."""
+    LOG.info("listening on http://%s:%s", settings.host, settings.port)
+    web.run_app(
+        create_app(settings),
+        sock=sock,
+        access_log=ACCESS,
+        access_log_class=AccessLogger,
+        shutdown_timeout=DRAIN_SECONDS,
+        print=None,
+    )
+
+
+def _worker(settings: Settings) -> None:
+    configure(settings.log_format)
+    serve_one(settings, _listen(settings))
+
+
+def _serve_many(settings: Settings) -> int:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_worker, args=(settings,), daemon=False) for _ in range(settings.workers)]
+    for process in workers:
+        process.start()
+    LOG.info("started %d workers on http://%s:%s", len(workers), settings.host, settings.port)
+
+    def stop(signum: int, _frame: object) -> None:
+        for process in workers:
+            if process.pid is not None and process.is_alive():
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in workers:
+        process.join()
+    return 0 if all(process.exitcode in (0, -signal.SIGTERM) for process in workers) else 1

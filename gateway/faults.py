@@ -1,0 +1,61 @@
+"""Every refusal as a fault response: the right status, the fault XML, inside a SOAP Fault for SOAP callers."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from gateway.errors import GatewayError, InternalError, TooLarge
+from gateway.intake import SOAP_KEY
+from gateway.soap import Soap, wrap_fault
+from handlers import fault_xml
+from handlers.decision import Fault
+from handlers.errors import DomainError
+from handlers.service import serialize
+
+LOG = logging.getLogger("returns_gateway.errors")
+_DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409}
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
+
+
+def fault_response(request: web.Request, status: int, fault: Fault) -> web.Response:
+    body = serialize(fault_xml.to_xml(fault))
+    soap = request.get(SOAP_KEY)
+    if soap is None:
+        return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8")
+    wrapped = wrap_fault(body, fault.message, status < 500, soap)
+    soap_status = 500 if soap is Soap.V11 else status
+    return web.Response(status=soap_status, body=wrapped, content_type=soap.content_type, charset="utf-8")
+
+
+def from_gateway_error(error: GatewayError) -> Fault:
+    issues = tuple((i.message, i.line, i.column, i.xpath) for i in error.issues)
+    return Fault(error.code, error.message, issues)
+
+
+def from_domain_error(error: DomainError) -> tuple[int, Fault]:
+    issues = tuple((problem.message, problem.line, None, None) for problem in error.problems)
+    return _DOMAIN_STATUS.get(error.kind, 400), Fault(error.code, error.message, issues)
+
+
+@web.middleware
+async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map every exception family to one fault shape; unknown exceptions become a bare 500 without internals."""
+    try:
+        return await handler(request)
+    except GatewayError as error:
+        return fault_response(request, error.http_status, from_gateway_error(error))
+    except DomainError as error:
+        status, fault = from_domain_error(error)
+        return fault_response(request, status, fault)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = _HTTP_CODES.get(error.status, f"HTTP_{error.status}")
+        return fault_response(request, error.status, Fault(code, error.reason or code))
+    except Exception:
+        LOG.exception("unexpected error on %s %s", request.method, request.path)
+        internal = InternalError("the gateway could not process the request; it has been logged")
+        return fault_response(request, 500, from_gateway_error(internal))

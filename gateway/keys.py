@@ -1,0 +1,15 @@
+"""Typed application keys for what create_app puts on the aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.schemas import SchemaRegistry
+from gateway.settings import Settings
+from handlers.service import ReturnsService
+from store.sqlite import SqliteStore
+
+SETTINGS = web.AppKey("settings", Settings)
+SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+STORE = web.AppKey("store", SqliteStore)
+SERVICE = web.AppKey("service", ReturnsService)

@@ -1,0 +1,75 @@
+"""Settings: a TOML file plus RETURNS_GATEWAY_* environment overrides, read here and nowhere else."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from gateway.policies import EXAMPLE_POLICY
+from handlers.exceptions import EXCEPTION_TYPES
+
+ENV_PREFIX = "RETURNS_GATEWAY_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the gateway can be told; every field has a working embedded default.
+
+    db_path: the SQLite file (created and migrated on start).  policy_path: the policy set to serve.
+    host, port, workers: where and how many processes listen.  secret: key for hashing positive IDs (hex);
+    when empty, a random key is made once and kept in the database.  max_body_bytes: largest accepted body.
+    log_format: "text" or "json" (JSON lines).  tracked_exceptions: exception types recorded on final results.
+    high_value_return: amount above which a returned line is a high-value-return exception.
+    """
+
+    db_path: Path = Path("returns-gateway.db")
+    policy_path: Path = EXAMPLE_POLICY
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    secret: str = ""
+    max_body_bytes: int = 1_000_000
+    log_format: str = "text"
+    tracked_exceptions: tuple[str, ...] = EXCEPTION_TYPES
+    high_value_return: Decimal = Decimal(500)
+
+
+def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then the TOML file's [gateway] table, then the environment, then explicit overrides."""
+    values: dict[str, Any] = {}
+    if config is not None:
+        with config.open("rb") as handle:
+            values.update(tomllib.load(handle).get("gateway", {}))
+    environ = os.environ if environ is None else environ
+    for field in dataclasses.fields(Settings):
+        raw = environ.get(ENV_PREFIX + field.name.upper())
+        if raw is not None:
+            values[field.name] = raw
+    values.update({name: value for name, value in overrides.items() if value is not None})
+    unknown = set(values) - {field.name for field in dataclasses.fields(Settings)}
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{name: _cast(name, value) for name, value in values.items()})
+
+
+def _cast(name: str, value: Any) -> Any:
+    """Coerce a TOML or environment value to the field's type; a bad value raises ValueError."""
+    default = getattr(Settings(), name)
+    if isinstance(default, Path):
+        return Path(value)
+    if isinstance(default, bool):
+        return str(value).lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, Decimal):
+        return Decimal(str(value))
+    if isinstance(default, tuple):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(item.strip() for item in items if item.strip())
+    return str(value)

@@ -1,0 +1,122 @@
+"""HTTP endpoints: the till messages, ticket research, and health checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import ContentInvalid, Issue, NotFound
+from gateway.intake import Intake, expect, read_message
+from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.render import ticket_response, tickets_response
+from gateway.soap import wrap
+from gateway.xmlio import ParseLimits
+from handlers import authorize_xml, final_result_xml
+from handlers.models import PositiveId
+from handlers.privacy import positive_id_hash
+from handlers.service import digest
+from store.queries import TicketFilter
+
+AUTHORIZE = "AuthorizeReturnRequest"
+FINAL_RESULT = "ReturnFinalResult"
+routes = web.RouteTableDef()
+
+
+async def _intake(request: web.Request) -> Intake:
+    settings = request.app[SETTINGS]
+    return await read_message(request, request.app[SCHEMAS], ParseLimits(max_bytes=settings.max_body_bytes))
+
+
+async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
+    service = request.app[SERVICE]
+    fingerprint = digest(intake.element)
+    if intake.name == AUTHORIZE:
+        body = await service.authorize(authorize_xml.from_xml(intake.element), fingerprint)
+    else:
+        body = await service.final_result(final_result_xml.from_xml(intake.element), fingerprint)
+    if intake.soap is not None:
+        return web.Response(body=wrap(body, intake.soap), content_type=intake.soap.content_type, charset="utf-8")
+    return web.Response(body=body, content_type="application/xml", charset="utf-8")
+
+
+@routes.post("/v1/returns/authorize")
+async def authorize(request: web.Request) -> web.Response:
+    intake = await _intake(request)
+    expect(intake, AUTHORIZE)
+    return await _dispatch(request, intake)
+
+
+@routes.post("/v1/returns/final-result")
+async def final_result(request: web.Request) -> web.Response:
+    intake = await _intake(request)
+    expect(intake, FINAL_RESULT)
+    return await _dispatch(request, intake)
+
+
+@routes.post("/v1/messages")
+async def messages(request: web.Request) -> web.Response:
+    intake = await _intake(request)
+    expect(intake, AUTHORIZE, FINAL_RESULT)
+    return await _dispatch(request, intake)
+
+
+@routes.get("/v1/tickets")
+async def tickets(request: web.Request) -> web.Response:
+    found = await request.app[STORE].search_tickets(_ticket_filter(request))
+    return tickets_response(request, found)
+
+
+@routes.get("/v1/tickets/{ticket_id}")
+async def ticket(request: web.Request) -> web.Response:
+    ticket_id = request.match_info["ticket_id"]
+    found = await request.app[STORE].get_ticket(ticket_id)
+    if found is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    return ticket_response(request, found)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    database = await request.app[STORE].ping()
+    policy = request.app[SERVICE].policies.current.version
+    status = 200 if database else 503
+    return web.json_response({"database": database, "policy_version": policy}, status=status)
+
+
+def _ticket_filter(request: web.Request) -> TicketFilter:
+    query = request.query
+    try:
+        values: dict[str, Any] = {
+            name: query.get(name)
+            for name in ("customer_id", "cashier_id", "store_id", "item_id", "original_sale", "status")
+        }
+        values["date_from"] = _date(query.get("from"))
+        values["date_to"] = _date(query.get("to"))
+        values["limit"] = min(max(int(query.get("limit", "50")), 1), 500)
+        values["offset"] = max(int(query.get("offset", "0")), 0)
+    except ValueError as exc:
+        raise ContentInvalid("bad search parameter", (Issue(str(exc)),)) from None
+    values["positive_id_hash"] = _positive_id(request)
+    return TicketFilter(**values)
+
+
+def _positive_id(request: web.Request) -> str | None:
+    """Searching by positive ID takes type, issuer and number, hashed like the stored key."""
+    query = request.query
+    if "positive_id_number" not in query:
+        return None
+    positive_id = PositiveId(
+        query.get("positive_id_type", ""), query.get("positive_id_issuer", ""), query["positive_id_number"]
+    )
+    return positive_id_hash(request.app[SERVICE].secret, positive_id)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

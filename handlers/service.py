@@ -1,0 +1,242 @@
+"""The message handlers: authorize and final result, from typed request to stored decision and response bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from lxml import etree
+
+from handlers import authorize_xml, final_result_xml, response_xml
+from handlers.decision_json import decision_json
+from handlers.engine import Evaluation, evaluate
+from handlers.errors import MessageInvalid
+from handlers.exceptions import ExceptionSettings, planner
+from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
+from handlers.policy_model import PolicySet
+from handlers.privacy import masked_customer, positive_id_display, positive_id_hash
+from handlers.questions import pattern_watch_hits
+from handlers.respond import authorize_response
+from handlers.selection import item_nodes
+from store.base import Store
+from store.records import DecisionRecord, FinalSubmission, HistoryQuery, LineRecord, TicketOpening
+
+HISTORY_DAYS = 3660
+
+
+def serialize(element: etree._Element) -> bytes:
+    """A response as UTF-8 bytes with an XML declaration."""
+    return etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+
+
+def digest(element: etree._Element) -> str:
+    """A fingerprint of a message's content, to tell a retry from a different message with the same id."""
+    return hashlib.sha256(etree.tostring(element, method="c14n", exclusive=True)).hexdigest()
+
+
+class PolicyHolder:
+    """The active policy set; replacing `current` switches every later request to the new version."""
+
+    def __init__(self, policy_set: PolicySet) -> None:
+        self.current = policy_set
+
+
+@dataclass
+class ReturnsService:
+    """Authorize and final-result handling over a Store; the clock is injected, the engine stays pure."""
+
+    store: Store
+    policies: PolicyHolder
+    secret: bytes
+    exception_settings: ExceptionSettings = field(default_factory=ExceptionSettings)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    async def authorize(self, request: AuthorizeRequest, message_digest: str) -> bytes:
+        """Open the ticket and commit it, read history, evaluate, store the decision, answer."""
+        return (await self._authorize(request, message_digest, "online"))[1]
+
+    async def _authorize(self, request: AuthorizeRequest, message_digest: str, origin: str) -> tuple[str, bytes]:
+        policy_set = self.policies.current
+        today = request.header.business_date
+        opened = await self.store.open_ticket(
+            self._opening(request, message_digest, origin), self._history_query(request, today)
+        )
+        if opened.stored_response is not None:
+            return opened.ticket_id, opened.stored_response
+        evaluation = evaluate(request, policy_set, opened.history, today)
+        response = authorize_response(
+            evaluation,
+            request.header.message_id,
+            opened.ticket_id,
+            policy_set.version,
+            opened.history.overrides_available,
+        )
+        body = serialize(response_xml.to_xml(response))
+        record = self._decision_record(request, opened.ticket_id, opened.attempt_no, evaluation, policy_set, body)
+        return opened.ticket_id, await self.store.store_decision(record)
+
+    async def final_result(self, result: FinalResult, message_digest: str) -> bytes:
+        """Record what happened at the till: exceptions only here, reversed by a void."""
+        ticket_id = result.ticket_id
+        if ticket_id is None:
+            ticket_id = await self._offline_ticket(result)
+        customer = result.customer.positive_id if result.customer else None
+        submission = FinalSubmission(
+            message_id=result.header.message_id,
+            digest=message_digest,
+            ticket_id=ticket_id,
+            return_transaction_id=result.return_transaction_id,
+            voided=result.is_void,
+            business_date=result.header.business_date,
+            received_at=self._now(),
+            result_json=_result_json(result),
+            plan=planner(
+                result, positive_id_hash(self.secret, customer) if customer else None, self.exception_settings
+            ),
+            render_ack=_ack_renderer(result),
+        )
+        return (await self.store.record_final(submission)).response
+
+    async def _offline_ticket(self, result: FinalResult) -> str:
+        """A final result with no ticket: open one from the request it carries and evaluate it for the record."""
+        request = result.offline_request
+        if request is None:
+            raise MessageInvalid("a final result without a TicketId must carry its OfflineRequest")
+        ticket_id, _ = await self._authorize(request, digest(authorize_xml.to_xml(request)), "offline")
+        return ticket_id
+
+    def _opening(self, request: AuthorizeRequest, message_digest: str, origin: str) -> TicketOpening:
+        header, customer = request.header, request.customer
+        positive_id = request.positive_id
+        return TicketOpening(
+            message_id=header.message_id,
+            digest=message_digest,
+            ticket_id=_ticket_id(request, origin),
+            store_id=header.store_id,
+            register_id=header.register_id,
+            cashier_id=header.cashier_id,
+            business_date=header.business_date,
+            received_at=self._now(),
+            origin=origin,
+            existing_ticket_id=request.ticket_id,
+            positive_id_hash=positive_id_hash(self.secret, positive_id) if positive_id else None,
+            positive_id_display=positive_id_display(positive_id) if positive_id else None,
+            customer_id=customer.customer_id if customer else None,
+            customer_type=customer.customer_type if customer else None,
+            customer_masked=masked_customer(customer),
+        )
+
+    def _history_query(self, request: AuthorizeRequest, today: date) -> HistoryQuery:
+        positive_id = request.positive_id
+        return HistoryQuery(
+            positive_id_hash=positive_id_hash(self.secret, positive_id) if positive_id else None,
+            cashier_id=request.header.cashier_id,
+            sale_items=tuple(
+                (line.original_sale.key, line.item_id) for line in request.lines if line.original_sale is not None
+            ),
+            since=today - timedelta(days=HISTORY_DAYS),
+        )
+
+    def _decision_record(
+        self,
+        request: AuthorizeRequest,
+        ticket_id: str,
+        attempt_no: int,
+        evaluation: Evaluation,
+        policy_set: PolicySet,
+        body: bytes,
+    ) -> DecisionRecord:
+        return DecisionRecord(
+            ticket_id=ticket_id,
+            attempt_no=attempt_no,
+            message_id=request.header.message_id,
+            responded_at=self._now(),
+            policy_version=policy_set.version,
+            response_type=evaluation.response.response_type.value,
+            response_code=evaluation.response.code,
+            customer_information_required=evaluation.customer_information_required,
+            override_used=evaluation.override_used,
+            decision_json=decision_json(evaluation),
+            lines=_line_records(request, evaluation, policy_set),
+            response=body,
+        )
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+
+def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
+    """Store, business date and a random part; an offline ticket's last part derives from its message id."""
+    header = request.header
+    if origin == "offline":
+        tail = hashlib.sha256(header.message_id.encode("utf-8")).hexdigest()[:12]
+    else:
+        tail = secrets.token_hex(6)
+    prefix = "O" if origin == "offline" else "T"
+    return f"{prefix}{header.store_id}-{header.business_date:%Y%m%d}-{tail}"
+
+
+def _line_records(request: AuthorizeRequest, evaluation: Evaluation, policy_set: PolicySet) -> tuple[LineRecord, ...]:
+    today = request.header.business_date
+    records = []
+    for line, decision in zip(request.lines, evaluation.lines, strict=True):
+        bought = line.purchase_date
+        watch = bought is not None and bool(
+            pattern_watch_hits(policy_set.pattern_watches, line.item_id, item_nodes(policy_set, line), bought, today)
+        )
+        records.append(
+            LineRecord(
+                line_number=line.line_number,
+                item_id=line.item_id,
+                original_sale=line.original_sale.key if line.original_sale else None,
+                receipted=line.receipted,
+                gift_receipt=bool(line.gift_receipt),
+                quantity=line.quantity,
+                unit_price=line.unit_price_paid,
+                response_type=decision.response.response_type.value,
+                response_code=decision.response.code,
+                approved_quantity=decision.approved_quantity,
+                refund_amount=decision.refund_amount,
+                policy_id=decision.policy_id,
+                pattern_watch=watch,
+            )
+        )
+    return tuple(records)
+
+
+def _ack_renderer(result: FinalResult) -> Callable[[str, str], bytes]:
+    def render(ticket_id: str, status: str) -> bytes:
+        ack = FinalResultAck(result.header.message_id, ticket_id, result.return_transaction_id, AckStatus(status))
+        return serialize(final_result_xml.ack_to_xml(ack))
+
+    return render
+
+
+def _result_json(result: FinalResult) -> str:
+    return json.dumps(
+        {
+            "message_id": result.header.message_id,
+            "store_id": result.header.store_id,
+            "cashier_id": result.header.cashier_id,
+            "offline_date": result.offline_date.isoformat() if result.offline_date else None,
+            "voided": result.is_void,
+            "lines": [
+                {
+                    "line_number": line.line_number,
+                    "item_id": line.item_id,
+                    "decision": line.decision.value,
+                    "quantity_returned": str(line.quantity_returned),
+                    "final_result_code": line.final_result_code,
+                    "manager_override": bool(line.override and line.override.override_obtained),
+                    "tender_override": bool(line.override and line.override.tender_override),
+                    "refund_tenders": [{"type": t.tender.value, "amount": str(t.amount)} for t in line.refund_tenders],
+                }
+                for line in result.lines
+            ],
+        },
+        separators=(",", ":"),
+    )

@@ -1,0 +1,212 @@
+"""Write jobs of an authorize: open a ticket (or a new attempt) and read history; then store the decision."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
+from handlers.history import History, PriorReturn
+from store.records import DecisionRecord, HistoryQuery, Opened, TicketOpening
+
+KIND_AUTHORIZE = "authorize"
+
+
+def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sqlite3.Connection], Opened]:
+    """A job that opens the ticket and attempt for a message, or finds the answer already given."""
+
+    def job(connection: sqlite3.Connection) -> Opened:
+        found = connection.execute(
+            "SELECT digest, ticket_id, attempt_no, response FROM messages WHERE message_id = ?", (opening.message_id,)
+        ).fetchone()
+        if found is not None:
+            digest, ticket_id, attempt_no, response = found
+            if digest != opening.digest:
+                raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
+            return Opened(ticket_id, attempt_no, load_history(connection, query), response)
+        ticket_id, attempt_no = _new_attempt(connection, opening)
+        connection.execute(
+            "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
+        )
+        return Opened(ticket_id, attempt_no, load_history(connection, query))
+
+    return job
+
+
+def _new_attempt(connection: sqlite3.Connection, opening: TicketOpening) -> tuple[str, int]:
+    if opening.existing_ticket_id is None:
+        _insert_ticket(connection, opening)
+        ticket_id, attempt_no = opening.ticket_id, 1
+    else:
+        ticket_id = opening.existing_ticket_id
+        row = connection.execute(
+            "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?) "
+            "FROM tickets WHERE ticket_id = ?",
+            (ticket_id, ticket_id),
+        ).fetchone()
+        if row is None:
+            raise TicketNotFound(f"ticket {ticket_id} does not exist")
+        if row[0] in ("voided", "completed"):
+            raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
+        attempt_no = row[1] + 1
+        _update_customer(connection, ticket_id, opening)
+    connection.execute(
+        "INSERT INTO attempts (ticket_id, attempt_no, message_id, received_at) VALUES (?, ?, ?, ?)",
+        (ticket_id, attempt_no, opening.message_id, opening.received_at),
+    )
+    return ticket_id, attempt_no
+
+
+def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> None:
+    connection.execute(
+        "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
+        " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)",
+        (
+            opening.ticket_id,
+            opening.store_id,
+            opening.register_id,
+            opening.cashier_id,
+            opening.business_date.isoformat(),
+            opening.received_at,
+            opening.origin,
+            opening.positive_id_hash,
+            opening.positive_id_display,
+            opening.customer_id,
+            opening.customer_type,
+            opening.customer_masked,
+            opening.received_at,
+        ),
+    )
+
+
+def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: TicketOpening) -> None:
+    """A re-ask may bring the positive ID the first attempt lacked."""
+    connection.execute(
+        "UPDATE tickets SET positive_id_hash = COALESCE(?, positive_id_hash),"
+        " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
+        " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
+        " updated_at = ? WHERE ticket_id = ?",
+        (
+            opening.positive_id_hash,
+            opening.positive_id_display,
+            opening.customer_id,
+            opening.customer_type,
+            opening.customer_masked,
+            opening.received_at,
+            ticket_id,
+        ),
+    )
+
+
+def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History:
+    """The customer's and cashier's history since `query.since`, and quantities already returned."""
+    since = query.since.isoformat()
+    returns: tuple[PriorReturn, ...] = ()
+    exception_dates: tuple[date, ...] = ()
+    if query.positive_id_hash is not None:
+        returns = tuple(
+            PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
+            for day, receipted, items, amount, watch in connection.execute(
+                "SELECT return_date, receipted, items, amount, pattern_watch FROM customer_returns"
+                " WHERE positive_id_hash = ? AND return_date >= ?",
+                (query.positive_id_hash, since),
+            )
+        )
+        exception_dates = _exception_dates(connection, "customer", query.positive_id_hash, "0000-01-01")
+    return History(
+        customer_returns=returns,
+        customer_exception_dates=exception_dates,
+        cashier_exception_dates=_exception_dates(connection, "cashier", query.cashier_id, since),
+        returned_quantities=_returned(connection, query.sale_items),
+    )
+
+
+def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
+    rows = connection.execute(
+        "SELECT occurred_on FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
+        " AND reversed_at IS NULL",
+        (kind, subject, since),
+    )
+    return tuple(date.fromisoformat(row[0]) for row in rows)
+
+
+def _returned(
+    connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
+) -> dict[tuple[str, str], Decimal]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for sale, item in sale_items:
+        for (quantity,) in connection.execute(
+            "SELECT quantity FROM returned_quantities WHERE original_sale = ? AND item_id = ?", (sale, item)
+        ):
+            totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
+    return totals
+
+
+def store_decision_job(record: DecisionRecord) -> Callable[[sqlite3.Connection], bytes]:
+    """A job that stores an evaluated attempt; returns the response to send (the first one stored wins)."""
+
+    def job(connection: sqlite3.Connection) -> bytes:
+        stored = connection.execute(
+            "SELECT response FROM messages WHERE message_id = ?", (record.message_id,)
+        ).fetchone()
+        if stored is not None and stored[0] is not None:
+            return bytes(stored[0])
+        _write_decision(connection, record)
+        connection.execute(
+            "UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id)
+        )
+        return record.response
+
+    return job
+
+
+def _write_decision(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+    connection.execute(
+        "UPDATE attempts SET responded_at = ?, policy_version = ?, response_type = ?, response_code = ?,"
+        " customer_information_required = ?, override_used = ?, decision_json = ?"
+        " WHERE ticket_id = ? AND attempt_no = ?",
+        (
+            record.responded_at,
+            record.policy_version,
+            record.response_type,
+            record.response_code,
+            int(record.customer_information_required),
+            int(record.override_used),
+            record.decision_json,
+            record.ticket_id,
+            record.attempt_no,
+        ),
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO ticket_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                record.ticket_id,
+                record.attempt_no,
+                line.line_number,
+                line.item_id,
+                line.original_sale,
+                int(line.receipted),
+                int(line.gift_receipt),
+                str(line.quantity),
+                str(line.unit_price),
+                line.response_type,
+                line.response_code,
+                str(line.approved_quantity),
+                str(line.refund_amount),
+                line.policy_id,
+                int(line.pattern_watch),
+            )
+            for line in record.lines
+        ],
+    )
+    connection.execute(
+        "UPDATE tickets SET status = CASE status WHEN 'open' THEN 'decided' ELSE status END, response_type = ?,"
+        " response_code = ?, policy_version = ?, updated_at = ? WHERE ticket_id = ?",
+        (record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id),
+    )

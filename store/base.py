@@ -1,0 +1,34 @@
+"""The store interface the handlers use: a handful of async operations, nothing about SQL."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from store.queries import TicketFilter
+from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+
+
+class Store(Protocol):
+    """Durable storage of tickets, decisions, final results and exception history."""
+
+    async def open_ticket(self, opening: TicketOpening, query: HistoryQuery) -> Opened:
+        """Open a ticket (or add an attempt) and commit it; return the history the rules need."""
+        ...
+
+    async def store_decision(self, record: DecisionRecord) -> bytes:
+        """Commit an evaluated attempt; return the response to send (the first stored, for a retry)."""
+        ...
+
+    async def record_final(self, submission: FinalSubmission) -> FinalOutcome:
+        """Commit a final result exactly once, with its exceptions, or reverse them for a void."""
+        ...
+
+    async def get_ticket(self, ticket_id: str) -> dict[str, Any] | None: ...
+
+    async def search_tickets(self, search: TicketFilter) -> list[dict[str, Any]]: ...
+
+    async def secret(self) -> bytes:
+        """The key for hashing positive IDs when settings give none: made once, kept in the database."""
+        ...
+
+    async def ping(self) -> bool: ...

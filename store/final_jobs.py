@@ -1,0 +1,183 @@
+"""Write job of a final result: record it once, write its exceptions and returns, or reverse them on a void."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
+
+from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
+from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, TicketState
+
+KIND_FINAL = "final"
+
+
+def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connection], FinalOutcome]:
+    """A job recording a final result exactly once, keyed by message id and by return transaction id."""
+
+    def job(connection: sqlite3.Connection) -> FinalOutcome:
+        replay = _replay(connection, submission)
+        if replay is not None:
+            return replay
+        state = ticket_state(connection, submission.ticket_id)
+        if state is None:
+            raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
+        if state.status == "voided":
+            raise TicketVoided(f"ticket {submission.ticket_id} is voided")
+        if submission.voided:
+            status = _void(connection, submission, state)
+        else:
+            status = _complete(connection, submission, state)
+        response = submission.render_ack(state.ticket_id, status)
+        _remember(connection, submission, state.ticket_id, response)
+        return FinalOutcome(state.ticket_id, status, response)
+
+    return job
+
+
+def _replay(connection: sqlite3.Connection, submission: FinalSubmission) -> FinalOutcome | None:
+    """The stored answer to a retried message, or a Duplicate for a transaction already recorded."""
+    found = connection.execute(
+        "SELECT digest, ticket_id, response FROM messages WHERE message_id = ?", (submission.message_id,)
+    ).fetchone()
+    if found is not None:
+        if found[0] != submission.digest:
+            raise DuplicateConflict(f"message id {submission.message_id} was already used for a different message")
+        return FinalOutcome(found[1], "Replayed", bytes(found[2]))
+    earlier = connection.execute(
+        "SELECT ticket_id FROM final_results WHERE return_transaction_id = ? AND voided = ?",
+        (submission.return_transaction_id, int(submission.voided)),
+    ).fetchone()
+    if earlier is None:
+        return None
+    response = submission.render_ack(earlier[0], "Duplicate")
+    _remember(connection, submission, earlier[0], response)
+    return FinalOutcome(earlier[0], "Duplicate", response)
+
+
+def _remember(connection: sqlite3.Connection, submission: FinalSubmission, ticket_id: str, response: bytes) -> None:
+    connection.execute(
+        "INSERT INTO messages (message_id, kind, digest, ticket_id, response, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (submission.message_id, KIND_FINAL, submission.digest, ticket_id, response, submission.received_at),
+    )
+
+
+def ticket_state(connection: sqlite3.Connection, ticket_id: str) -> TicketState | None:
+    """A ticket's header and the lines of its latest decided attempt."""
+    row = connection.execute(
+        "SELECT status, store_id, cashier_id, positive_id_hash FROM tickets WHERE ticket_id = ?", (ticket_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    lines = connection.execute(
+        "SELECT line_number, item_id, original_sale, receipted, gift_receipt, quantity, unit_price, response_type,"
+        " response_code, approved_quantity, refund_amount, policy_id, pattern_watch FROM ticket_lines"
+        " WHERE ticket_id = ? AND attempt_no = (SELECT MAX(attempt_no) FROM ticket_lines WHERE ticket_id = ?)"
+        " ORDER BY line_number",
+        (ticket_id, ticket_id),
+    )
+    return TicketState(ticket_id, row[0], row[1], row[2], row[3], tuple(_line(values) for values in lines))
+
+
+def _line(values: tuple[object, ...]) -> LineRecord:
+    number, item, sale, receipted, gift, quantity, price, kind, code, approved, refund, policy, watch = values
+    return LineRecord(
+        line_number=int(str(number)),
+        item_id=str(item),
+        original_sale=None if sale is None else str(sale),
+        receipted=bool(receipted),
+        gift_receipt=bool(gift),
+        quantity=Decimal(str(quantity)),
+        unit_price=Decimal(str(price)),
+        response_type=str(kind),
+        response_code=str(code),
+        approved_quantity=Decimal(str(approved)),
+        refund_amount=Decimal(str(refund)),
+        policy_id=str(policy),
+        pattern_watch=bool(watch),
+    )
+
+
+def _insert_result(connection: sqlite3.Connection, submission: FinalSubmission) -> None:
+    connection.execute(
+        "INSERT INTO final_results (message_id, ticket_id, return_transaction_id, voided, business_date, received_at,"
+        " result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            submission.message_id,
+            submission.ticket_id,
+            submission.return_transaction_id,
+            int(submission.voided),
+            submission.business_date.isoformat(),
+            submission.received_at,
+            submission.result_json,
+        ),
+    )
+
+
+def _complete(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> str:
+    if state.status == "completed":
+        raise DuplicateConflict(f"ticket {state.ticket_id} already has a final result for another transaction")
+    _insert_result(connection, submission)
+    _write_plan(connection, submission, state, submission.plan(state))
+    connection.execute(
+        "UPDATE tickets SET status = 'completed', return_transaction_id = ?, updated_at = ? WHERE ticket_id = ?",
+        (submission.return_transaction_id, submission.received_at, state.ticket_id),
+    )
+    return "Recorded"
+
+
+def _write_plan(
+    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState, plan: FinalPlan
+) -> None:
+    connection.executemany(
+        "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                e.subject_kind,
+                e.subject,
+                e.exception_type,
+                state.ticket_id,
+                state.store_id,
+                e.occurred_on.isoformat(),
+                str(e.amount),
+            )
+            for e in plan.exceptions
+        ],
+    )
+    if plan.positive_id_hash is not None:
+        connection.executemany(
+            "INSERT OR REPLACE INTO customer_returns VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    plan.positive_id_hash,
+                    state.ticket_id,
+                    int(r.receipted),
+                    submission.business_date.isoformat(),
+                    str(r.items),
+                    str(r.amount),
+                    int(r.pattern_watch),
+                )
+                for r in plan.customer_returns
+            ],
+        )
+    connection.executemany(
+        "INSERT OR REPLACE INTO returned_quantities VALUES (?, ?, ?, ?)",
+        [(sale, item, state.ticket_id, str(quantity)) for sale, item, quantity in plan.returned],
+    )
+
+
+def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> str:
+    """Reverse every exception, customer return and returned quantity of the ticket; mark it voided."""
+    _insert_result(connection, submission)
+    connection.execute(
+        "UPDATE exceptions SET reversed_at = ? WHERE ticket_id = ? AND reversed_at IS NULL",
+        (submission.received_at, state.ticket_id),
+    )
+    connection.execute("DELETE FROM customer_returns WHERE ticket_id = ?", (state.ticket_id,))
+    connection.execute("DELETE FROM returned_quantities WHERE ticket_id = ?", (state.ticket_id,))
+    connection.execute(
+        "UPDATE tickets SET status = 'voided', updated_at = ? WHERE ticket_id = ?",
+        (submission.received_at, state.ticket_id),
+    )
+    return "Voided"

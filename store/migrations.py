@@ -1,0 +1,147 @@
+"""Named, ordered schema migrations, each applied once in its own transaction and recorded in _migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_tickets",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE tickets (
+            ticket_id TEXT PRIMARY KEY,
+            store_id TEXT NOT NULL,
+            register_id TEXT NOT NULL,
+            cashier_id TEXT NOT NULL,
+            business_date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            status TEXT NOT NULL,
+            positive_id_hash TEXT,
+            positive_id_display TEXT,
+            customer_id TEXT,
+            customer_type TEXT,
+            customer_masked TEXT,
+            response_type TEXT,
+            response_code TEXT,
+            policy_version TEXT,
+            return_transaction_id TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tickets_positive_id ON tickets (positive_id_hash);
+        CREATE INDEX tickets_customer ON tickets (customer_id);
+        CREATE INDEX tickets_cashier ON tickets (cashier_id, business_date);
+        CREATE INDEX tickets_store ON tickets (store_id, business_date);
+        CREATE INDEX tickets_status ON tickets (status, business_date);
+        CREATE TABLE attempts (
+            ticket_id TEXT NOT NULL REFERENCES tickets (ticket_id),
+            attempt_no INTEGER NOT NULL,
+            message_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            responded_at TEXT,
+            policy_version TEXT,
+            response_type TEXT,
+            response_code TEXT,
+            customer_information_required INTEGER,
+            override_used INTEGER,
+            decision_json TEXT,
+            PRIMARY KEY (ticket_id, attempt_no)
+        );
+        CREATE TABLE ticket_lines (
+            ticket_id TEXT NOT NULL,
+            attempt_no INTEGER NOT NULL,
+            line_number INTEGER NOT NULL,
+            item_id TEXT NOT NULL,
+            original_sale TEXT,
+            receipted INTEGER NOT NULL,
+            gift_receipt INTEGER NOT NULL,
+            quantity TEXT NOT NULL,
+            unit_price TEXT NOT NULL,
+            response_type TEXT NOT NULL,
+            response_code TEXT NOT NULL,
+            approved_quantity TEXT NOT NULL,
+            refund_amount TEXT NOT NULL,
+            policy_id TEXT NOT NULL,
+            pattern_watch INTEGER NOT NULL,
+            PRIMARY KEY (ticket_id, attempt_no, line_number)
+        );
+        CREATE INDEX ticket_lines_item ON ticket_lines (item_id);
+        CREATE INDEX ticket_lines_sale ON ticket_lines (original_sale);
+        CREATE TABLE messages (
+            message_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            ticket_id TEXT NOT NULL,
+            attempt_no INTEGER,
+            response BLOB,
+            received_at TEXT NOT NULL
+        );
+        CREATE TABLE final_results (
+            message_id TEXT PRIMARY KEY,
+            ticket_id TEXT NOT NULL,
+            return_transaction_id TEXT NOT NULL,
+            voided INTEGER NOT NULL,
+            business_date TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            result_json TEXT NOT NULL,
+            UNIQUE (return_transaction_id, voided)
+        );
+        CREATE INDEX final_results_ticket ON final_results (ticket_id);
+        CREATE TABLE returned_quantities (
+            original_sale TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            ticket_id TEXT NOT NULL,
+            quantity TEXT NOT NULL,
+            PRIMARY KEY (original_sale, item_id, ticket_id)
+        );
+        CREATE TABLE customer_returns (
+            positive_id_hash TEXT NOT NULL,
+            ticket_id TEXT NOT NULL,
+            receipted INTEGER NOT NULL,
+            return_date TEXT NOT NULL,
+            items TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            pattern_watch INTEGER NOT NULL,
+            PRIMARY KEY (positive_id_hash, ticket_id, receipted)
+        );
+        CREATE TABLE exceptions (
+            exception_id INTEGER PRIMARY KEY,
+            subject_kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            exception_type TEXT NOT NULL,
+            ticket_id TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            occurred_on TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            reversed_at TEXT
+        );
+        CREATE INDEX exceptions_subject ON exceptions (subject_kind, subject, occurred_on);
+        CREATE INDEX exceptions_ticket ON exceptions (ticket_id);
+        """,
+    ),
+)
+
+
+def migrate(connection: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration in order; return the names applied now."""
+    connection.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in connection.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, script in MIGRATIONS:
+        if name in done:
+            continue
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, script.split(";")):
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, datetime.now(UTC).isoformat())
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

@@ -1,0 +1,123 @@
+"""Read-only queries for research: one ticket in full, and ticket search with filters and paging."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aiosqlite
+
+_TICKET_COLUMNS = (
+    "ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status, positive_id_display,"
+    " customer_id, customer_type, customer_masked, response_type, response_code, policy_version,"
+    " return_transaction_id, updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """Search criteria; every one given must match."""
+
+    positive_id_hash: str | None = None
+    customer_id: str | None = None
+    cashier_id: str | None = None
+    store_id: str | None = None
+    item_id: str | None = None
+    original_sale: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _where(search: TicketFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    values: list[object] = []
+    for column, value in (
+        ("positive_id_hash", search.positive_id_hash),
+        ("customer_id", search.customer_id),
+        ("cashier_id", search.cashier_id),
+        ("store_id", search.store_id),
+        ("status", search.status),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    for column, value in (("item_id", search.item_id), ("original_sale", search.original_sale)):
+        if value is not None:
+            clauses.append(f"ticket_id IN (SELECT ticket_id FROM ticket_lines WHERE {column} = ?)")
+            values.append(value)
+    if search.date_from is not None:
+        clauses.append("business_date >= ?")
+        values.append(search.date_from.isoformat())
+    if search.date_to is not None:
+        clauses.append("business_date <= ?")
+        values.append(search.date_to.isoformat())
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
+
+
+async def search_tickets(connection: aiosqlite.Connection, search: TicketFilter) -> list[dict[str, Any]]:
+    where, values = _where(search)
+    sql = f"SELECT {_TICKET_COLUMNS} FROM tickets{where} ORDER BY created_at DESC, ticket_id LIMIT ? OFFSET ?"
+    async with connection.execute(sql, (*values, search.limit, search.offset)) as cursor:
+        return [_ticket(cursor.description, row) for row in await cursor.fetchall()]
+
+
+async def get_ticket(connection: aiosqlite.Connection, ticket_id: str) -> dict[str, Any] | None:
+    """The whole ticket: header, every attempt with its decision and trace, and its final results."""
+    async with connection.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)) as cursor:
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        ticket = _ticket(cursor.description, row)
+    ticket["attempts"] = await _attempts(connection, ticket_id)
+    ticket["final_results"] = await _final_results(connection, ticket_id)
+    return ticket
+
+
+def _ticket(description: Any, row: Any) -> dict[str, Any]:
+    ticket = {column[0]: value for column, value in zip(description, row, strict=True)}
+    masked = ticket.pop("customer_masked")
+    ticket["customer"] = json.loads(masked) if masked else None
+    return ticket
+
+
+async def _attempts(connection: aiosqlite.Connection, ticket_id: str) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT attempt_no, message_id, received_at, responded_at, policy_version, response_type, response_code,"
+        " customer_information_required, override_used, decision_json FROM attempts WHERE ticket_id = ?"
+        " ORDER BY attempt_no"
+    )
+    attempts = []
+    async with connection.execute(sql, (ticket_id,)) as cursor:
+        for row in await cursor.fetchall():
+            attempt = {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+            decision = attempt.pop("decision_json")
+            attempt["decision"] = json.loads(decision) if decision else None
+            attempt["customer_information_required"] = bool(attempt["customer_information_required"])
+            attempt["override_used"] = bool(attempt["override_used"])
+            attempts.append(attempt)
+    return attempts
+
+
+async def _final_results(connection: aiosqlite.Connection, ticket_id: str) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT message_id, return_transaction_id, voided, business_date, received_at, result_json"
+        " FROM final_results WHERE ticket_id = ? ORDER BY received_at"
+    )
+    async with connection.execute(sql, (ticket_id,)) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        {
+            "message_id": message_id,
+            "return_transaction_id": transaction,
+            "voided": bool(voided),
+            "business_date": business_date,
+            "received_at": received_at,
+            "result": json.loads(result),
+        }
+        for message_id, transaction, voided, business_date, received_at, result in rows
+    ]

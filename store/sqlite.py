@@ -1,0 +1,82 @@
+"""SqliteStore: the embedded default store; writes go through group commit, reads through aiosqlite."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from store import queries
+from store.authorize_jobs import open_ticket_job, store_decision_job
+from store.final_jobs import record_final_job
+from store.migrations import migrate
+from store.queries import TicketFilter
+from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+from store.writer import GroupWriter, WriterStats
+
+
+class SqliteStore:
+    """A SQLite file in WAL mode: one group-commit writer thread, one aiosqlite reader."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = GroupWriter(path)
+        self._reader: aiosqlite.Connection | None = None
+
+    @property
+    def stats(self) -> WriterStats:
+        return self._writer.stats
+
+    async def open(self) -> None:
+        await self._writer.start(_prepare)
+        self._reader = await aiosqlite.connect(str(self.path))
+        await self._reader.execute("PRAGMA busy_timeout=30000")
+
+    async def close(self) -> None:
+        await self._writer.close()
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+
+    def _read(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("the store is closed")
+        return self._reader
+
+    async def open_ticket(self, opening: TicketOpening, query: HistoryQuery) -> Opened:
+        return await self._writer.run(open_ticket_job(opening, query))
+
+    async def store_decision(self, record: DecisionRecord) -> bytes:
+        return await self._writer.run(store_decision_job(record))
+
+    async def record_final(self, submission: FinalSubmission) -> FinalOutcome:
+        return await self._writer.run(record_final_job(submission))
+
+    async def get_ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        return await queries.get_ticket(self._read(), ticket_id)
+
+    async def search_tickets(self, search: TicketFilter) -> list[dict[str, Any]]:
+        return await queries.search_tickets(self._read(), search)
+
+    async def secret(self) -> bytes:
+        return await self._writer.run(_secret)
+
+    async def ping(self) -> bool:
+        async with self._read().execute("SELECT 1") as cursor:
+            return await cursor.fetchone() == (1,)
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    migrate(connection)
+
+
+def _secret(connection: sqlite3.Connection) -> bytes:
+    row = connection.execute("SELECT value FROM meta WHERE key = 'pii_secret'").fetchone()
+    if row is not None:
+        return bytes.fromhex(row[0])
+    value = secrets.token_bytes(32)
+    connection.execute("INSERT INTO meta (key, value) VALUES ('pii_secret', ?)", (value.hex(),))
+    return value

@@ -1,0 +1,139 @@
+"""Group commit: write jobs queue up and run together in one transaction on one writer thread, one fsync a batch.
+
+Each job is a plain function of a sqlite3 connection, run inside its own SAVEPOINT, so a failing job is rolled
+back alone and its caller gets its exception; every other job of the batch commits. A caller's await returns
+only after the batch holding its job has committed (synchronous=FULL in WAL mode: on disk).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+
+@dataclass(slots=True)
+class WriterStats:
+    """Counters for /metrics: batches committed, jobs run, and time spent committing."""
+
+    batches: int = 0
+    jobs: int = 0
+    commit_seconds: float = 0.0
+    batch_sizes: list[int] = field(default_factory=list)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, fsync on every commit."""
+    connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA busy_timeout=30000")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+class GroupWriter:
+    """Runs write jobs in batches on one thread; `run` returns once the job's batch is committed."""
+
+    def __init__(self, path: Path, max_batch: int = 512) -> None:
+        self._path = path
+        self._max_batch = max_batch
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[Any]]] = asyncio.Queue()
+        self._connection: sqlite3.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.stats = WriterStats()
+
+    async def start(self, prepare: Callable[[sqlite3.Connection], None]) -> None:
+        loop = asyncio.get_running_loop()
+        self._connection = await loop.run_in_executor(self._executor, connect, self._path)
+        await loop.run_in_executor(self._executor, prepare, self._connection)
+        self._task = asyncio.create_task(self._drain(), name="sqlite-group-commit")
+
+    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Queue a job; return its result (or raise its exception) after its batch committed."""
+        if self._task is None or self._task.done():
+            raise RuntimeError("the store is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((job, future))
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty() and len(batch) < self._max_batch:
+                batch.append(self._queue.get_nowait())
+            jobs = [job for job, _ in batch]
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._apply, jobs)
+            except Exception as exc:  # the commit itself failed: nothing of the batch is on disk
+                outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.cancelled():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _apply(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
+        connection = self._connection
+        if connection is None:
+            raise RuntimeError("the store is closed")
+        outcomes: list[tuple[bool, Any]] = []
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for job in jobs:
+                outcomes.append(_run_in_savepoint(connection, job))
+            started = time.perf_counter()
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        self._record(len(jobs), time.perf_counter() - started)
+        return outcomes
+
+    def _record(self, size: int, seconds: float) -> None:
+        stats = self.stats
+        stats.batches += 1
+        stats.jobs += size
+        stats.commit_seconds += seconds
+        stats.batch_sizes.append(size)
+        del stats.batch_sizes[:-1000]
+
+    async def close(self) -> None:
+        """Finish queued jobs (a no-op job queued last commits after all of them), then stop and close."""
+        if self._task is not None and not self._task.done():
+            await self.run(_nothing)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._connection is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._connection.close)
+            self._connection = None
+        self._executor.shutdown(wait=True)
+
+
+def _nothing(connection: sqlite3.Connection) -> None:
+    """A job that writes nothing."""
+
+
+def _run_in_savepoint(connection: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
+    connection.execute("SAVEPOINT job")
+    try:
+        result = job(connection)
+    except Exception as exc:
+        connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+        return False, exc
+    connection.execute("RELEASE job")
+    return True, result
