@@ -6,11 +6,13 @@ import re
 import sqlite3
 from pathlib import Path
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import EXAMPLES
 
 XML = {"Content-Type": "application/xml"}
+Client = TestClient[web.Request, web.Application]
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 
@@ -39,7 +41,7 @@ def field(text: str, name: str) -> str:
     return found.group(1)
 
 
-async def post(client: TestClient, path: str, body: bytes, content_type: str = "application/xml") -> tuple[int, str]:
+async def post(client: Client, path: str, body: bytes, content_type: str = "application/xml") -> tuple[int, str]:
     response = await client.post(path, data=body, headers={"Content-Type": content_type})
     return response.status, await response.text()
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.keys import SERVICE
@@ -15,10 +14,18 @@ from gateway.settings import Settings, load_settings
 from gateway.xmlio import parse_xml
 from handlers import fault_xml
 from tests.conftest import CORPUS
-from tests.serverutil import count, example, field, post, table_counts
+from tests.serverutil import Client, count, example, field, post, table_counts
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-EMPTY = {"tickets": 0, "attempts": 0, "ticket_lines": 0, "messages": 0, "final_results": 0, "exceptions": 0, "customer_returns": 0}
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
+EMPTY = {
+    "tickets": 0,
+    "attempts": 0,
+    "ticket_lines": 0,
+    "messages": 0,
+    "final_results": 0,
+    "exceptions": 0,
+    "customer_returns": 0,
+}
 
 
 @pytest.fixture
@@ -27,7 +34,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient:
+async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
     return await aiohttp_client(create_app(settings))
 
 
@@ -36,7 +43,7 @@ def fault_code(text: str) -> str:
 
 
 @pytest.mark.parametrize("path", sorted((CORPUS / "invalid").glob("*.xml")), ids=lambda p: p.stem)
-async def test_invalid_messages_get_400_fault_and_write_nothing(client: TestClient, settings: Settings, path: Path) -> None:
+async def test_invalid_messages_get_400_fault_and_write_nothing(client: Client, settings: Settings, path: Path) -> None:
     status, text = await post(client, "/v1/messages", path.read_bytes())
     assert status == 400
     fault = fault_xml.from_xml(parse_xml(text.encode()))
@@ -45,14 +52,16 @@ async def test_invalid_messages_get_400_fault_and_write_nothing(client: TestClie
     assert (await client.get("/healthz")).status == 200
 
 
-async def test_schema_fault_lists_every_issue_with_position(client: TestClient) -> None:
-    status, text = await post(client, "/v1/returns/authorize", (CORPUS / "invalid" / "negative_quantity.xml").read_bytes())
+async def test_schema_fault_lists_every_issue_with_position(client: Client) -> None:
+    status, text = await post(
+        client, "/v1/returns/authorize", (CORPUS / "invalid" / "negative_quantity.xml").read_bytes()
+    )
     fault = fault_xml.from_xml(parse_xml(text.encode()))
     assert status == 400 and fault.code == "SCHEMA_INVALID"
     assert fault.issues[0][1:] == (19, 7, "/AuthorizeReturnRequest/Lines/Line/Quantity")
 
 
-async def test_wrong_message_for_the_url_is_refused(client: TestClient, settings: Settings) -> None:
+async def test_wrong_message_for_the_url_is_refused(client: Client, settings: Settings) -> None:
     status, text = await post(client, "/v1/returns/final-result", example("authorize_gift_receipt"))
     assert (status, fault_code(text)) == (400, "MESSAGE_UNKNOWN")
     status, text = await post(client, "/v1/messages", example("final_result_ack"))
@@ -60,7 +69,7 @@ async def test_wrong_message_for_the_url_is_refused(client: TestClient, settings
     assert table_counts(settings.db_path) == EMPTY
 
 
-async def test_unknown_ticket_is_404(client: TestClient, settings: Settings) -> None:
+async def test_unknown_ticket_is_404(client: Client, settings: Settings) -> None:
     response = await client.get("/v1/tickets/T00000-20260101-000000000000")
     assert response.status == 404 and fault_code(await response.text()) == "NOT_FOUND"
     status, text = await post(client, "/v1/returns/final-result", example("final_result_approved"))
@@ -70,15 +79,17 @@ async def test_unknown_ticket_is_404(client: TestClient, settings: Settings) -> 
     assert table_counts(settings.db_path) == EMPTY
 
 
-async def test_reused_message_id_with_other_content_is_409(client: TestClient, settings: Settings) -> None:
+async def test_reused_message_id_with_other_content_is_409(client: Client, settings: Settings) -> None:
     await post(client, "/v1/returns/authorize", example("authorize_receipted_single"))
     before = table_counts(settings.db_path)
-    status, text = await post(client, "/v1/returns/authorize", example("authorize_receipted_single", ("39.99", "29.99")))
+    status, text = await post(
+        client, "/v1/returns/authorize", example("authorize_receipted_single", ("39.99", "29.99"))
+    )
     assert (status, fault_code(text)) == (409, "DUPLICATE_CONFLICT")
     assert table_counts(settings.db_path) == before
 
 
-async def test_final_result_for_a_completed_ticket_under_another_transaction_is_409(client: TestClient) -> None:
+async def test_final_result_for_a_completed_ticket_under_another_transaction_is_409(client: Client) -> None:
     _, text = await post(client, "/v1/returns/authorize", example("authorize_receipted_single"))
     ticket = field(text, "TicketId")
     await post(client, "/v1/returns/final-result", example("final_result_approved", ("T01291-20261120-000001", ticket)))
@@ -92,37 +103,39 @@ async def test_final_result_for_a_completed_ticket_under_another_transaction_is_
     assert (status, fault_code(text)) == (409, "DUPLICATE_CONFLICT")
 
 
-async def test_too_large_is_413(client: TestClient, settings: Settings) -> None:
-    body = example("authorize_gift_receipt").replace(b"<TransactionType>", b"<!--" + b"x" * 300_000 + b"--><TransactionType>")
+async def test_too_large_is_413(client: Client, settings: Settings) -> None:
+    body = example("authorize_gift_receipt").replace(
+        b"<TransactionType>", b"<!--" + b"x" * 300_000 + b"--><TransactionType>"
+    )
     status, text = await post(client, "/v1/returns/authorize", body)
     assert (status, fault_code(text)) == (413, "XML_TOO_LARGE")
     assert table_counts(settings.db_path) == EMPTY
 
 
-async def test_wrong_content_type_is_415(client: TestClient) -> None:
+async def test_wrong_content_type_is_415(client: Client) -> None:
     status, text = await post(client, "/v1/returns/authorize", example("authorize_gift_receipt"), "application/json")
     assert (status, fault_code(text)) == (415, "CONTENT_TYPE_UNSUPPORTED")
 
 
-async def test_unknown_route_and_wrong_method(client: TestClient) -> None:
+async def test_unknown_route_and_wrong_method(client: Client) -> None:
     response = await client.get("/v1/nothing-here")
     assert response.status == 404 and fault_code(await response.text()) == "NOT_FOUND"
     response = await client.get("/v1/returns/authorize")
     assert response.status == 405 and fault_code(await response.text()) == "METHOD_NOT_ALLOWED"
 
 
-async def test_bad_search_parameter_is_400(client: TestClient) -> None:
+async def test_bad_search_parameter_is_400(client: Client) -> None:
     response = await client.get("/v1/tickets?from=yesterday")
     assert response.status == 400 and fault_code(await response.text()) == "MESSAGE_INVALID"
 
 
-async def test_unexpected_error_is_500_without_internals(client: TestClient, settings: Settings) -> None:
+async def test_unexpected_error_is_500_without_internals(client: Client, settings: Settings) -> None:
     service = client.app[SERVICE]
 
     async def explode(*_: object) -> bytes:
         raise RuntimeError("database password is hunter2")
 
-    service.authorize = explode  # type: ignore[method-assign]
+    service.authorize = explode
     status, text = await post(client, "/v1/returns/authorize", example("authorize_gift_receipt"))
     assert (status, fault_code(text)) == (500, "INTERNAL")
     assert "hunter2" not in text and "Traceback" not in text

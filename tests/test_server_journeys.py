@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings, load_settings
-from tests.serverutil import SOAP11, SOAP12, count, example, field, post, soap, table_counts
+from tests.serverutil import SOAP11, SOAP12, Client, count, example, field, post, soap, table_counts
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 AUTH, FINAL = "/v1/returns/authorize", "/v1/returns/final-result"
 
 
@@ -24,17 +23,17 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient:
+async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
     return await aiohttp_client(create_app(settings))
 
 
-async def authorize(client: TestClient, body: bytes) -> str:
+async def authorize(client: Client, body: bytes) -> str:
     status, text = await post(client, AUTH, body)
     assert status == 200, text
     return text
 
 
-async def test_receipted_approval_then_final_result(client: TestClient, settings: Settings) -> None:
+async def test_receipted_approval_then_final_result(client: Client, settings: Settings) -> None:
     text = await authorize(client, example("authorize_receipted_single"))
     assert (field(text, "Type"), field(text, "CustomerInformationRequired")) == ("Authorization", "false")
     ticket = field(text, "TicketId")
@@ -47,7 +46,7 @@ async def test_receipted_approval_then_final_result(client: TestClient, settings
     assert count(settings.db_path, "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'cashier'") == 1
 
 
-async def test_positive_id_required_then_reasked_on_the_same_ticket(client: TestClient, settings: Settings) -> None:
+async def test_positive_id_required_then_reasked_on_the_same_ticket(client: Client, settings: Settings) -> None:
     first = await authorize(client, example("authorize_nonreceipted_without_positive_id"))
     assert field(first, "CustomerInformationRequired") == "true"
     assert field(first, "Code") == "330"
@@ -62,20 +61,20 @@ async def test_positive_id_required_then_reasked_on_the_same_ticket(client: Test
     assert "TX55510022" not in (await (await client.get(f"/v1/tickets/{ticket}")).text())
 
 
-async def test_worst_line_decides_the_transaction(client: TestClient) -> None:
+async def test_worst_line_decides_the_transaction(client: Client) -> None:
     body = example("authorize_mixed_receipted_nonreceipted", ("<ItemId>100235</ItemId>", "<ItemId>900001</ItemId>"))
     text = await authorize(client, body)
     assert field(text, "Type") == "Denial" and field(text, "Code") == "400"
     assert text.count("<Type>Authorization</Type>") == 1
 
 
-async def test_authorize_without_final_result_records_no_exceptions(client: TestClient, settings: Settings) -> None:
+async def test_authorize_without_final_result_records_no_exceptions(client: Client, settings: Settings) -> None:
     await authorize(client, example("authorize_nonreceipted_with_positive_id"))
     counts = table_counts(settings.db_path)
     assert counts["tickets"] == 1 and counts["exceptions"] == 0 and counts["customer_returns"] == 0
 
 
-async def test_offline_final_result_creates_ticket_and_exceptions(client: TestClient, settings: Settings) -> None:
+async def test_offline_final_result_creates_ticket_and_exceptions(client: Client, settings: Settings) -> None:
     status, ack = await post(client, "/v1/messages", example("final_result_offline_no_ticket"))
     assert status == 200 and field(ack, "Status") == "Recorded"
     ticket = field(ack, "TicketId")
@@ -86,7 +85,7 @@ async def test_offline_final_result_creates_ticket_and_exceptions(client: TestCl
     assert customer == 1
 
 
-async def test_void_reverses_exceptions_and_voids_the_ticket(client: TestClient, settings: Settings) -> None:
+async def test_void_reverses_exceptions_and_voids_the_ticket(client: Client, settings: Settings) -> None:
     ticket = field(await authorize(client, example("authorize_mixed_receipted_nonreceipted")), "TicketId")
     partial = example("final_result_partially_approved", ("T01291-20261120-000002", ticket))
     assert field((await post(client, FINAL, partial))[1], "Status") == "Recorded"
@@ -106,7 +105,7 @@ async def test_void_reverses_exceptions_and_voids_the_ticket(client: TestClient,
     assert (await post(client, FINAL, late))[0] == 409
 
 
-async def test_every_retry_answers_identically_and_changes_nothing(client: TestClient, settings: Settings) -> None:
+async def test_every_retry_answers_identically_and_changes_nothing(client: Client, settings: Settings) -> None:
     first = await authorize(client, example("authorize_receipted_single"))
     ticket = field(first, "TicketId")
     final = example("final_result_approved", ("T01291-20261120-000001", ticket))
@@ -119,7 +118,7 @@ async def test_every_retry_answers_identically_and_changes_nothing(client: TestC
     assert table_counts(settings.db_path) == before
 
 
-async def test_same_transaction_under_a_new_message_id_is_a_duplicate(client: TestClient, settings: Settings) -> None:
+async def test_same_transaction_under_a_new_message_id_is_a_duplicate(client: Client, settings: Settings) -> None:
     ticket = field(await authorize(client, example("authorize_receipted_single")), "TicketId")
     final = example("final_result_approved", ("T01291-20261120-000001", ticket))
     await post(client, FINAL, final)
@@ -131,8 +130,10 @@ async def test_same_transaction_under_a_new_message_id_is_a_duplicate(client: Te
 
 
 @pytest.mark.parametrize(("namespace", "content_type"), [(SOAP11, "text/xml"), (SOAP12, "application/soap+xml")])
-async def test_soap_wrapped_messages(client: TestClient, namespace: str, content_type: str) -> None:
-    status, text = await post(client, "/v1/messages", soap(example("authorize_receipted_single"), namespace), content_type)
+async def test_soap_wrapped_messages(client: Client, namespace: str, content_type: str) -> None:
+    status, text = await post(
+        client, "/v1/messages", soap(example("authorize_receipted_single"), namespace), content_type
+    )
     assert status == 200 and f'xmlns:soap="{namespace}"' in text and "<AuthorizeReturnResponse" in text
     ticket = field(text, "TicketId")
     final = soap(example("final_result_approved", ("T01291-20261120-000001", ticket)), namespace)
@@ -140,7 +141,9 @@ async def test_soap_wrapped_messages(client: TestClient, namespace: str, content
     assert status == 200 and "<Status>Recorded</Status>" in text
     plain = await authorize(client, example("authorize_receipted_single"))
     assert field(plain, "TicketId") == ticket
-    status, fault = await post(client, "/v1/messages", soap(example("authorize_gift_receipt", ("USD", "usd")), namespace), content_type)
+    status, fault = await post(
+        client, "/v1/messages", soap(example("authorize_gift_receipt", ("USD", "usd")), namespace), content_type
+    )
     assert status == (500 if namespace == SOAP11 else 400)
     assert "Fault" in fault and "<Code>SCHEMA_INVALID</Code>" in fault
 
@@ -155,17 +158,21 @@ async def test_data_survives_a_restart(aiohttp_client: ClientFactory, settings: 
     assert (await (await second.get(f"/v1/tickets/{ticket}")).json())["status"] == "completed"
 
 
-async def test_returned_quantity_feeds_the_over_return_rule(client: TestClient) -> None:
+async def test_returned_quantity_feeds_the_over_return_rule(client: Client) -> None:
     ticket = field(await authorize(client, example("authorize_receipted_single")), "TicketId")
     await post(client, FINAL, example("final_result_approved", ("T01291-20261120-000001", ticket)))
-    again = await authorize(client, example("authorize_receipted_single", ("AUTH-0001-20261120-001", "AUTH-0001-AGAIN")))
+    again = await authorize(
+        client, example("authorize_receipted_single", ("AUTH-0001-20261120-001", "AUTH-0001-AGAIN"))
+    )
     assert (field(again, "Type"), field(again, "Code")) == ("Denial", "440")
 
 
-async def test_two_hundred_concurrent_final_results_count_exactly(client: TestClient, settings: Settings) -> None:
+async def test_two_hundred_concurrent_final_results_count_exactly(client: Client, settings: Settings) -> None:
     tickets = []
     for number in range(200):
-        body = example("authorize_nonreceipted_with_positive_id", ("AUTH-0006-ID", f"AUTH-C-{number:03d}"), ("00455", "01291"))
+        body = example(
+            "authorize_nonreceipted_with_positive_id", ("AUTH-0006-ID", f"AUTH-C-{number:03d}"), ("00455", "01291")
+        )
         tickets.append(field(await authorize(client, body), "TicketId"))
     finals = [
         example(
@@ -191,11 +198,13 @@ def _without_offline_request(body: bytes) -> bytes:
     return body[:start] + body[end:]
 
 
-async def test_ticket_search(client: TestClient) -> None:
+async def test_ticket_search(client: Client) -> None:
     await authorize(client, example("authorize_nonreceipted_with_positive_id"))
     await authorize(client, example("authorize_receipted_single"))
     by_id = await (
-        await client.get("/v1/tickets?positive_id_type=DriversLicense&positive_id_issuer=TX&positive_id_number=TX09876543")
+        await client.get(
+            "/v1/tickets?positive_id_type=DriversLicense&positive_id_issuer=TX&positive_id_number=TX09876543"
+        )
     ).json()
     assert by_id["count"] == 1 and by_id["tickets"][0]["store_id"] == "00455"
     assert by_id["tickets"][0]["customer"]["name"] == "D*** W********"
@@ -203,6 +212,8 @@ async def test_ticket_search(client: TestClient) -> None:
     assert (await (await client.get("/v1/tickets?cashier_id=E1042&limit=1")).json())["count"] == 1
     assert (await (await client.get("/v1/tickets?cashier_id=E1042&limit=1&offset=1")).json())["count"] == 1
     assert (await (await client.get("/v1/tickets?from=2026-11-21")).json())["count"] == 0
-    assert (await (await client.get("/v1/tickets?status=decided&original_sale=01291/02/2026-11-08/4471")).json())["count"] == 1
+    assert (await (await client.get("/v1/tickets?status=decided&original_sale=01291/02/2026-11-08/4471")).json())[
+        "count"
+    ] == 1
     xml = await client.get("/v1/tickets?store_id=00455", headers={"Accept": "application/xml"})
     assert xml.content_type == "application/xml" and "<StoreId>00455</StoreId>" in await xml.text()
