@@ -129,13 +129,15 @@ async def test_bad_search_parameter_is_400(client: Client) -> None:
     assert response.status == 400 and fault_code(await response.text()) == "MESSAGE_INVALID"
 
 
-async def test_unexpected_error_is_500_without_internals(client: Client, settings: Settings) -> None:
+async def test_unexpected_error_is_500_without_internals(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service = client.app[SERVICE]
 
     async def explode(*_: object) -> bytes:
         raise RuntimeError("database password is hunter2")
 
-    service.authorize = explode
+    monkeypatch.setattr(service, "authorize", explode)
     status, text = await post(client, "/v1/returns/authorize", example("authorize_gift_receipt"))
     assert (status, fault_code(text)) == (500, "INTERNAL")
     assert "hunter2" not in text and "Traceback" not in text
