@@ -22,7 +22,8 @@ LOG = logging.getLogger("returns_gateway")
 
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[fault_middleware])
+    largest = max(settings.max_body_bytes, settings.max_batch_bytes)
+    app = web.Application(client_max_size=largest, middlewares=[fault_middleware])
     app[SETTINGS] = settings
     app[SCHEMAS] = default_registry()
     app.cleanup_ctx.append(_resources)

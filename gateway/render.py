@@ -7,9 +7,23 @@ from typing import Any
 from aiohttp import web
 from lxml import etree
 
+from gateway.dispatch import Outcome
 from handlers.service import serialize
 
 TICKETS_NS = "urn:returns-gateway:tickets:v1"
+MESSAGES_NS = "urn:returns-gateway:messages:v1"
+
+
+def batch_result(outcomes: list[Outcome]) -> bytes:
+    """A MessageBatchResult: each member's answer with its status and duplicate flag, in batch order."""
+    holder = etree.Element(f"{{{MESSAGES_NS}}}MessageBatchResult", nsmap={None: MESSAGES_NS})
+    for index, outcome in enumerate(outcomes, 1):
+        result = etree.SubElement(holder, f"{{{MESSAGES_NS}}}Result", index=str(index), status=str(outcome.status))
+        result.set("duplicate", "true" if outcome.duplicate else "false")
+        if outcome.message_id:
+            result.set("messageId", outcome.message_id)
+        result.append(etree.fromstring(outcome.body))
+    return serialize(holder)
 
 
 def wants_xml(request: web.Request) -> bool:

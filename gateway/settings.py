@@ -23,7 +23,8 @@ class Settings:
 
     db_path: the SQLite file (created and migrated on start).  policy_path: the policy set to serve.
     host, port, workers: where and how many processes listen.  secret: key for hashing positive IDs (hex);
-    when empty, a random key is made once and kept in the database.  max_body_bytes: largest accepted body.
+    when empty, a random key is made once and kept in the database.  max_body_bytes: largest accepted message;
+    max_batch_bytes: largest accepted batch.
     log_format: "text" or "json" (JSON lines).  tracked_exceptions: exception types recorded on final results.
     high_value_return: amount above which a returned line is a high-value-return exception.
     """
@@ -35,6 +36,7 @@ class Settings:
     workers: int = 1
     secret: str = ""
     max_body_bytes: int = 1_000_000
+    max_batch_bytes: int = 50_000_000
     log_format: str = "text"
     tracked_exceptions: tuple[str, ...] = EXCEPTION_TYPES
     high_value_return: Decimal = Decimal(500)

@@ -7,20 +7,19 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
 from gateway.errors import ContentInvalid, Issue, NotFound
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
-from gateway.render import ticket_response, tickets_response
+from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
-from handlers import authorize_xml, final_result_xml
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash
-from handlers.service import digest
 from store.queries import TicketFilter
 
-AUTHORIZE = "AuthorizeReturnRequest"
-FINAL_RESULT = "ReturnFinalResult"
+DUPLICATE_HEADER = "X-Returns-Duplicate"
+BATCH = "MessageBatch"
 routes = web.RouteTableDef()
 
 
@@ -29,16 +28,18 @@ async def _intake(request: web.Request) -> Intake:
     return await read_message(request, request.app[SCHEMAS], ParseLimits(max_bytes=settings.max_body_bytes))
 
 
+def _batch_limits(max_bytes: int) -> ParseLimits:
+    return ParseLimits(max_bytes=max_bytes, max_elements=5_000_000)
+
+
 async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
-    fingerprint = digest(intake.element)
-    if intake.name == AUTHORIZE:
-        body = await service.authorize(authorize_xml.from_xml(intake.element), fingerprint)
-    else:
-        body = await service.final_result(final_result_xml.from_xml(intake.element), fingerprint)
+    answer = await apply_message(service, intake.name, intake.element)
+    headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if intake.soap is not None:
-        return web.Response(body=wrap(body, intake.soap), content_type=intake.soap.content_type, charset="utf-8")
-    return web.Response(body=body, content_type="application/xml", charset="utf-8")
+        body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
+    return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
 
 
 @routes.post("/v1/returns/authorize")
@@ -60,6 +61,16 @@ async def messages(request: web.Request) -> web.Response:
     intake = await _intake(request)
     expect(intake, AUTHORIZE, FINAL_RESULT)
     return await _dispatch(request, intake)
+
+
+@routes.post("/v1/returns/final-results")
+async def final_results(request: web.Request) -> web.Response:
+    """A MessageBatch: one result per member, each member applied in its own transaction."""
+    limits = _batch_limits(request.app[SETTINGS].max_batch_bytes)
+    intake = await read_message(request, request.app[SCHEMAS], limits)
+    expect(intake, BATCH)
+    outcomes = await apply_batch(request.app[SERVICE], request.app[SCHEMAS], intake.element)
+    return web.Response(body=batch_result(outcomes), content_type="application/xml", charset="utf-8")
 
 
 @routes.get("/v1/tickets")

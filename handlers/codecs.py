@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from handlers import authorize_xml, fault_xml, final_result_xml, response_xml
+from handlers import authorize_xml, batch_xml, fault_xml, final_result_xml, response_xml
 from handlers.xmlcommon import NS
 
 
@@ -29,6 +29,7 @@ CODECS: dict[str, Codec] = {
         Codec(final_result_xml.ROOT, final_result_xml.from_xml, final_result_xml.to_xml),
         Codec(final_result_xml.ACK_ROOT, final_result_xml.ack_from_xml, final_result_xml.ack_to_xml),
         Codec(fault_xml.ROOT, fault_xml.from_xml, fault_xml.to_xml),
+        Codec(batch_xml.ROOT, batch_xml.from_xml, batch_xml.to_xml),
     )
 }
 

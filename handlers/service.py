@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
-from handlers import authorize_xml, final_result_xml, response_xml
+from handlers import final_result_xml, response_xml
 from handlers.decision_json import decision_json
 from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid
@@ -33,9 +34,17 @@ def serialize(element: etree._Element) -> bytes:
     return etree.tostring(element, xml_declaration=True, encoding="UTF-8")
 
 
-def digest(element: etree._Element) -> str:
-    """A fingerprint of a message's content, to tell a retry from a different message with the same id."""
-    return hashlib.sha256(etree.tostring(element, method="c14n", exclusive=True)).hexdigest()
+def digest(secret: bytes, message: AuthorizeRequest | FinalResult) -> str:
+    """A keyed fingerprint of a message's content (not its layout): tells a retry from another message with its id."""
+    return hmac.new(secret, repr(message).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Response bytes for the till, and whether they repeat an answer already given (nothing new was written)."""
+
+    body: bytes
+    duplicate: bool = False
 
 
 class PolicyHolder:
@@ -55,18 +64,16 @@ class ReturnsService:
     exception_settings: ExceptionSettings = field(default_factory=ExceptionSettings)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    async def authorize(self, request: AuthorizeRequest, message_digest: str) -> bytes:
+    async def authorize(self, request: AuthorizeRequest) -> Answer:
         """Open the ticket and commit it, read history, evaluate, store the decision, answer."""
-        return (await self._authorize(request, message_digest, "online"))[1]
+        return (await self._authorize(request, "online"))[1]
 
-    async def _authorize(self, request: AuthorizeRequest, message_digest: str, origin: str) -> tuple[str, bytes]:
+    async def _authorize(self, request: AuthorizeRequest, origin: str) -> tuple[str, Answer]:
         policy_set = self.policies.current
         today = request.header.business_date
-        opened = await self.store.open_ticket(
-            self._opening(request, message_digest, origin), self._history_query(request, today)
-        )
+        opened = await self.store.open_ticket(self._opening(request, origin), self._history_query(request, today))
         if opened.stored_response is not None:
-            return opened.ticket_id, opened.stored_response
+            return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
         evaluation = evaluate(request, policy_set, opened.history, today)
         response = authorize_response(
             evaluation,
@@ -77,9 +84,10 @@ class ReturnsService:
         )
         body = serialize(response_xml.to_xml(response))
         record = self._decision_record(request, opened.ticket_id, opened.attempt_no, evaluation, policy_set, body)
-        return opened.ticket_id, await self.store.store_decision(record)
+        stored = await self.store.store_decision(record)
+        return opened.ticket_id, Answer(stored, duplicate=stored != body)
 
-    async def final_result(self, result: FinalResult, message_digest: str) -> bytes:
+    async def final_result(self, result: FinalResult) -> Answer:
         """Record what happened at the till: exceptions only here, reversed by a void."""
         ticket_id = result.ticket_id
         if ticket_id is None:
@@ -87,7 +95,7 @@ class ReturnsService:
         customer = result.customer.positive_id if result.customer else None
         submission = FinalSubmission(
             message_id=result.header.message_id,
-            digest=message_digest,
+            digest=digest(self.secret, result),
             ticket_id=ticket_id,
             return_transaction_id=result.return_transaction_id,
             voided=result.is_void,
@@ -99,22 +107,23 @@ class ReturnsService:
             ),
             render_ack=_ack_renderer(result),
         )
-        return (await self.store.record_final(submission)).response
+        outcome = await self.store.record_final(submission)
+        return Answer(outcome.response, duplicate=outcome.status in ("Replayed", "Duplicate"))
 
     async def _offline_ticket(self, result: FinalResult) -> str:
         """A final result with no ticket: open one from the request it carries and evaluate it for the record."""
         request = result.offline_request
         if request is None:
             raise MessageInvalid("a final result without a TicketId must carry its OfflineRequest")
-        ticket_id, _ = await self._authorize(request, digest(authorize_xml.to_xml(request)), "offline")
+        ticket_id, _ = await self._authorize(request, "offline")
         return ticket_id
 
-    def _opening(self, request: AuthorizeRequest, message_digest: str, origin: str) -> TicketOpening:
+    def _opening(self, request: AuthorizeRequest, origin: str) -> TicketOpening:
         header, customer = request.header, request.customer
         positive_id = request.positive_id
         return TicketOpening(
             message_id=header.message_id,
-            digest=message_digest,
+            digest=digest(self.secret, request),
             ticket_id=_ticket_id(request, origin),
             store_id=header.store_id,
             register_id=header.register_id,

@@ -134,7 +134,7 @@ async def test_unexpected_error_is_500_without_internals(
 ) -> None:
     service = client.app[SERVICE]
 
-    async def explode(*_: object) -> bytes:
+    async def explode(*_: object) -> None:
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(service, "authorize", explode)

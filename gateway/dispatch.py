@@ -1,0 +1,89 @@
+"""Applying validated messages through the handlers: one message, or a batch with one result per message."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from lxml import etree
+
+from gateway.errors import GatewayError, UnknownMessage
+from gateway.faults import from_domain_error, from_gateway_error
+from gateway.schemas import SchemaRegistry
+from handlers import authorize_xml, fault_xml, final_result_xml
+from handlers.decision import Fault
+from handlers.errors import DomainError
+from handlers.models import AuthorizeRequest, FinalResult
+from handlers.replay_order import business_order, ordering, windows
+from handlers.service import Answer, ReturnsService, serialize
+
+AUTHORIZE = "AuthorizeReturnRequest"
+FINAL_RESULT = "ReturnFinalResult"
+CONCURRENT = 64
+
+
+async def apply_message(service: ReturnsService, name: str, element: etree._Element) -> Answer:
+    """Hand a validated message to its handler: the one code path for HTTP, batches and direct replay."""
+    if name == AUTHORIZE:
+        return await service.authorize(authorize_xml.from_xml(element))
+    return await service.final_result(final_result_xml.from_xml(element))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message: the HTTP status it would get, the answer bytes, and whether it repeated."""
+
+    status: int
+    body: bytes
+    duplicate: bool = False
+    message_id: str | None = None
+
+
+def refusal(status: int, fault: Fault, message_id: str | None = None) -> Outcome:
+    return Outcome(status, serialize(fault_xml.to_xml(fault)), False, message_id)
+
+
+async def apply_safely(service: ReturnsService, name: str, element: etree._Element) -> Outcome:
+    """Apply one message, turning a refusal into a fault outcome instead of an exception."""
+    message_id = element.findtext(f"{{{etree.QName(element).namespace}}}MessageId")
+    try:
+        answer = await apply_message(service, name, element)
+    except GatewayError as error:
+        return refusal(error.http_status, from_gateway_error(error), message_id)
+    except DomainError as error:
+        return refusal(*from_domain_error(error), message_id)
+    return Outcome(200, answer.body, answer.duplicate, message_id)
+
+
+def validate_member(registry: SchemaRegistry, element: etree._Element, source: bytes | None = None) -> str:
+    """The message type of one batch member, validated on its own."""
+    name = registry.validate(element, source).name
+    if name not in (AUTHORIZE, FINAL_RESULT):
+        raise UnknownMessage(f"{name} cannot be applied; send AuthorizeReturnRequest or ReturnFinalResult")
+    return name
+
+
+async def apply_batch(service: ReturnsService, registry: SchemaRegistry, batch: etree._Element) -> list[Outcome]:
+    """Every member in business order, each in its own transaction; a bad member never sinks the others."""
+    members = [child for child in batch if isinstance(child.tag, str)]
+    outcomes: list[Outcome | None] = [None] * len(members)
+    names: dict[int, str] = {}
+    orderings = []
+    for position, element in enumerate(members):
+        try:
+            names[position] = validate_member(registry, element)
+        except GatewayError as error:
+            outcomes[position] = refusal(error.http_status, from_gateway_error(error))
+            continue
+        orderings.append(ordering(_model(names[position], element), position))
+    by_position = {o.position: o for o in orderings}
+    ordered = [by_position[p] for p in business_order(orderings)]
+    for window in windows(ordered, CONCURRENT):
+        results = await asyncio.gather(*(apply_safely(service, names[o.position], members[o.position]) for o in window))
+        for item, result in zip(window, results, strict=True):
+            outcomes[item.position] = result
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _model(name: str, element: etree._Element) -> AuthorizeRequest | FinalResult:
+    return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)

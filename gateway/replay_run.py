@@ -1,0 +1,121 @@
+"""The replay run: check every queued message, apply the good ones in business order, keep every rejection."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from gateway.dispatch import Outcome
+from gateway.errors import GatewayError
+from gateway.replay_journal import Journal
+from gateway.replay_queue import Queued, Ready, Refused, check
+from gateway.replay_targets import Target
+from gateway.schemas import default_registry
+from gateway.xmlio import parse_xml
+from handlers import fault_xml
+from handlers.replay_order import business_order, ordering, windows
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class Summary:
+    total: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0 and self.failed == 0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {**asdict(self), "rate": round(self.total / self.seconds, 1) if self.seconds else 0.0}
+
+
+async def replay(
+    queue: list[Queued], target: Target, journal: Journal, rejects: Path, window_size: int, progress: Progress
+) -> Summary:
+    """Apply a queue once; messages already in the journal are skipped, rejections copied to `rejects`."""
+    started, summary = time.perf_counter(), Summary(total=len(queue))
+    registry = default_registry()
+    ready: list[Ready] = []
+    for item in queue:
+        checked = check(item, registry)
+        if isinstance(checked, Refused):
+            _reject(rejects, item, checked.error.http_status, _describe(checked.error))
+            summary.rejected += 1
+        elif checked.message_id in journal.done:
+            summary.skipped += 1
+        else:
+            ready.append(checked)
+    done = summary.rejected + summary.skipped
+    progress(done, summary.total)
+    orderings = [ordering(item.model, index) for index, item in enumerate(ready)]
+    ordered = [orderings[index] for index in business_order(orderings)]
+    for window in windows(ordered, window_size):
+        members = [ready[item.position] for item in window]
+        outcomes = await target.apply(members)
+        journal.record(_tally(summary, rejects, members, outcomes))
+        done += len(members)
+        progress(done, summary.total)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _tally(
+    summary: Summary, rejects: Path, members: list[Ready], outcomes: list[Outcome | None]
+) -> list[tuple[str, str]]:
+    finished = []
+    for member, outcome in zip(members, outcomes, strict=True):
+        if outcome is None or outcome.status >= 500:
+            summary.failed += 1
+            continue
+        if outcome.status >= 400:
+            _reject(rejects, member.queued, outcome.status, _fault_text(outcome.body))
+            summary.rejected += 1
+            finished.append((member.message_id, "rejected"))
+        elif outcome.duplicate:
+            summary.duplicates += 1
+            finished.append((member.message_id, "duplicate"))
+        else:
+            summary.applied += 1
+            finished.append((member.message_id, "applied"))
+    return finished
+
+
+def safe_name(source: str, position: int) -> str:
+    """A file name for a rejected message that cannot climb out of the rejects directory."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", source.replace("\\", "/").split("/")[-1]).lstrip(".") or "message"
+    return f"{position:06d}-{base[:100]}"
+
+
+def _reject(rejects: Path, item: Queued, status: int, reason: str) -> None:
+    """Copy the message as it was, with a .error.txt beside it; the queue itself is never touched."""
+    rejects.mkdir(parents=True, exist_ok=True)
+    name = safe_name(item.source, item.position)
+    if not name.endswith(".xml"):
+        name += ".xml"
+    (rejects / name).write_bytes(item.data)
+    (rejects / f"{name}.error.txt").write_text(f"source: {item.source}\nstatus: {status}\n{reason}\n", encoding="utf-8")
+
+
+def _describe(error: GatewayError) -> str:
+    lines = [f"fault: {error.code}", f"message: {error.message}"]
+    lines += [f"issue: {issue}" for issue in error.issues]
+    return "\n".join(lines)
+
+
+def _fault_text(body: bytes) -> str:
+    try:
+        fault = fault_xml.from_xml(parse_xml(body))
+    except (GatewayError, ValueError):
+        return body.decode("utf-8", "replace")
+    issues = [f"issue: {line}:{column} {xpath or ''} {message}" for message, line, column, xpath in fault.issues]
+    return "\n".join([f"fault: {fault.code}", f"message: {fault.message}", *issues])

@@ -1,0 +1,116 @@
+"""Where replayed messages go: straight into a gateway database, or to a running gateway over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import aiohttp
+from lxml import etree
+
+from gateway.dispatch import Outcome, apply_safely
+from gateway.errors import GatewayError
+from gateway.policies import load_policy_file
+from gateway.replay_queue import BATCH_LIMITS, Ready
+from gateway.schemas import MESSAGES_NS
+from gateway.settings import Settings
+from gateway.xmlio import parse_xml
+from handlers.exceptions import ExceptionSettings
+from handlers.service import PolicyHolder, ReturnsService, serialize
+from store.sqlite import SqliteStore
+
+BATCH_PATH = "/v1/returns/final-results"
+RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+class ReplayStopped(Exception):
+    """The target refused our credentials (401/403): going on would only fail every message."""
+
+
+class Target(Protocol):
+    async def apply(self, window: list[Ready]) -> list[Outcome | None]:
+        """One outcome per message, None where it could not be delivered (to be retried on resume)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class DirectTarget:
+    """The same handlers the server uses, on a gateway database; concurrent messages share group commits."""
+
+    def __init__(self, store: SqliteStore, service: ReturnsService) -> None:
+        self._store, self._service = store, service
+
+    @classmethod
+    async def open(cls, settings: Settings) -> DirectTarget:
+        policy_set = load_policy_file(settings.policy_path)
+        store = SqliteStore(settings.db_path)
+        await store.open()
+        secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
+        exceptions = ExceptionSettings(frozenset(settings.tracked_exceptions), settings.high_value_return)
+        return cls(store, ReturnsService(store, PolicyHolder(policy_set), secret, exceptions))
+
+    async def apply(self, window: list[Ready]) -> list[Outcome | None]:
+        return list(await asyncio.gather(*(apply_safely(self._service, r.name, r.element) for r in window)))
+
+    async def close(self) -> None:
+        await self._store.close()
+
+
+class HttpTarget:
+    """Batches of messages posted to a gateway's batch endpoint, `concurrency` batches at a time."""
+
+    def __init__(self, base_url: str, concurrency: int, headers: dict[str, str]) -> None:
+        self._url = base_url.rstrip("/") + BATCH_PATH
+        self._concurrency = max(concurrency, 1)
+        self._session = aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=120))
+
+    async def apply(self, window: list[Ready]) -> list[Outcome | None]:
+        size = -(-len(window) // self._concurrency)
+        chunks = [window[start : start + size] for start in range(0, len(window), size)]
+        results = await asyncio.gather(*(self._post(chunk) for chunk in chunks))
+        return [outcome for chunk in results for outcome in chunk]
+
+    async def _post(self, chunk: list[Ready]) -> list[Outcome | None]:
+        batch = etree.Element(f"{{{MESSAGES_NS}}}MessageBatch", nsmap={None: MESSAGES_NS})
+        batch.extend(etree.fromstring(ready.queued.data) for ready in chunk)
+        body = serialize(batch)
+        for delay in (*RETRY_DELAYS, None):
+            answer = await self._send(body)
+            if answer is not None:
+                return _outcomes(answer, len(chunk))
+            if delay is None:
+                break
+            await asyncio.sleep(delay)
+        return [None] * len(chunk)
+
+    async def _send(self, body: bytes) -> bytes | None:
+        """The batch result, or None for a network error or a 5xx worth retrying."""
+        try:
+            async with self._session.post(self._url, data=body, headers={"Content-Type": "application/xml"}) as reply:
+                if reply.status in (401, 403):
+                    raise ReplayStopped(f"the gateway refused the credentials (HTTP {reply.status})")
+                if reply.status >= 500 or reply.status == 429:
+                    return None
+                return await reply.read()
+        except (aiohttp.ClientError, TimeoutError):
+            return None
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+def _outcomes(answer: bytes, expected: int) -> list[Outcome | None]:
+    """Per-member outcomes from a MessageBatchResult (or the batch's own fault applied to every member)."""
+    try:
+        root = parse_xml(answer, BATCH_LIMITS)
+    except GatewayError:
+        return [None] * expected
+    if root.tag != f"{{{MESSAGES_NS}}}MessageBatchResult":
+        return [Outcome(400, answer)] * expected
+    outcomes: list[Outcome | None] = []
+    for result in root:
+        answer_element = next(iter(result), None)
+        body = serialize(answer_element) if answer_element is not None else b""
+        outcomes.append(Outcome(int(result.get("status", "500")), body, result.get("duplicate") == "true"))
+    return outcomes if len(outcomes) == expected else [None] * expected
