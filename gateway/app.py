@@ -9,6 +9,7 @@ from aiohttp import web
 
 from gateway.faults import fault_middleware
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_policy_file
 from gateway.schemas import default_registry
 from gateway.settings import Settings
@@ -23,8 +24,9 @@ LOG = logging.getLogger("returns_gateway")
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
     largest = max(settings.max_body_bytes, settings.max_batch_bytes)
-    app = web.Application(client_max_size=largest, middlewares=[fault_middleware])
+    app = web.Application(client_max_size=largest, middlewares=[metrics_middleware, fault_middleware])
     app[SETTINGS] = settings
+    app[METRICS] = Metrics()
     app[SCHEMAS] = default_registry()
     app.cleanup_ctx.append(_resources)
     app.add_routes(routes)

@@ -24,9 +24,18 @@ CONCURRENT = 64
 
 async def apply_message(service: ReturnsService, name: str, element: etree._Element) -> Answer:
     """Hand a validated message to its handler: the one code path for HTTP, batches and direct replay."""
-    if name == AUTHORIZE:
-        return await service.authorize(authorize_xml.from_xml(element))
-    return await service.final_result(final_result_xml.from_xml(element))
+    return await apply_model(service, read_model(name, element))
+
+
+async def apply_model(service: ReturnsService, message: AuthorizeRequest | FinalResult) -> Answer:
+    if isinstance(message, AuthorizeRequest):
+        return await service.authorize(message)
+    return await service.final_result(message)
+
+
+def read_model(name: str, element: etree._Element) -> AuthorizeRequest | FinalResult:
+    """The typed model of a validated authorize request or final result."""
+    return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +52,11 @@ def refusal(status: int, fault: Fault, message_id: str | None = None) -> Outcome
     return Outcome(status, serialize(fault_xml.to_xml(fault)), False, message_id)
 
 
-async def apply_safely(service: ReturnsService, name: str, element: etree._Element) -> Outcome:
+async def apply_safely(service: ReturnsService, message: AuthorizeRequest | FinalResult) -> Outcome:
     """Apply one message, turning a refusal into a fault outcome instead of an exception."""
-    message_id = element.findtext(f"{{{etree.QName(element).namespace}}}MessageId")
+    message_id = message.header.message_id
     try:
-        answer = await apply_message(service, name, element)
+        answer = await apply_model(service, message)
     except GatewayError as error:
         return refusal(error.http_status, from_gateway_error(error), message_id)
     except DomainError as error:
@@ -67,23 +76,19 @@ async def apply_batch(service: ReturnsService, registry: SchemaRegistry, batch: 
     """Every member in business order, each in its own transaction; a bad member never sinks the others."""
     members = [child for child in batch if isinstance(child.tag, str)]
     outcomes: list[Outcome | None] = [None] * len(members)
-    names: dict[int, str] = {}
+    models: dict[int, AuthorizeRequest | FinalResult] = {}
     orderings = []
     for position, element in enumerate(members):
         try:
-            names[position] = validate_member(registry, element)
+            models[position] = read_model(validate_member(registry, element), element)
         except GatewayError as error:
             outcomes[position] = refusal(error.http_status, from_gateway_error(error))
             continue
-        orderings.append(ordering(_model(names[position], element), position))
+        orderings.append(ordering(models[position], position))
     by_position = {o.position: o for o in orderings}
     ordered = [by_position[p] for p in business_order(orderings)]
     for window in windows(ordered, CONCURRENT):
-        results = await asyncio.gather(*(apply_safely(service, names[o.position], members[o.position]) for o in window))
+        results = await asyncio.gather(*(apply_safely(service, models[o.position]) for o in window))
         for item, result in zip(window, results, strict=True):
             outcomes[item.position] = result
     return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _model(name: str, element: etree._Element) -> AuthorizeRequest | FinalResult:
-    return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from gateway.dispatch import validate_member
+from gateway.dispatch import read_model, validate_member
 from gateway.errors import GatewayError
 from gateway.schemas import MESSAGES_NS, SchemaRegistry
 from gateway.xmlio import DEFAULT_LIMITS, ParseLimits, parse_xml
-from handlers import authorize_xml, final_result_xml
 from handlers.models import AuthorizeRequest, FinalResult
 
 BATCH_TAG = f"{{{MESSAGES_NS}}}MessageBatch"
@@ -86,5 +85,4 @@ def check(queued: Queued, registry: SchemaRegistry) -> Ready | Refused:
         name = validate_member(registry, element, queued.data)
     except GatewayError as error:
         return Refused(queued, error)
-    model = authorize_xml.from_xml(element) if name == "AuthorizeReturnRequest" else final_result_xml.from_xml(element)
-    return Ready(queued, name, element, model)
+    return Ready(queued, name, element, read_model(name, element))

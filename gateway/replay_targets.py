@@ -51,7 +51,7 @@ class DirectTarget:
         return cls(store, ReturnsService(store, PolicyHolder(policy_set), secret, exceptions))
 
     async def apply(self, window: list[Ready]) -> list[Outcome | None]:
-        return list(await asyncio.gather(*(apply_safely(self._service, r.name, r.element) for r in window)))
+        return list(await asyncio.gather(*(apply_safely(self._service, ready.model) for ready in window)))
 
     async def close(self) -> None:
         await self._store.close()

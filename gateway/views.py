@@ -11,6 +11,8 @@ from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
 from gateway.errors import ContentInvalid, Issue, NotFound
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.metrics import DECISION_HEADER, METRICS
+from gateway.metrics import render as render_metrics
 from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
@@ -36,6 +38,8 @@ async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
     answer = await apply_message(service, intake.name, intake.element)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
+    if answer.response_type is not None:
+        headers[DECISION_HEADER] = answer.response_type
     if intake.soap is not None:
         body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
         return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
@@ -86,6 +90,13 @@ async def ticket(request: web.Request) -> web.Response:
     if found is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
     return ticket_response(request, found)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    stats = request.app[STORE].stats
+    text = render_metrics(request.app[METRICS], stats.commit_latency, stats.batch_size)
+    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus-0.0.4"})
 
 
 @routes.get("/healthz")

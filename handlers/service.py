@@ -45,6 +45,7 @@ class Answer:
 
     body: bytes
     duplicate: bool = False
+    response_type: str | None = None
 
 
 class PolicyHolder:
@@ -85,7 +86,9 @@ class ReturnsService:
         body = serialize(response_xml.to_xml(response))
         record = self._decision_record(request, opened.ticket_id, opened.attempt_no, evaluation, policy_set, body)
         stored = await self.store.store_decision(record)
-        return opened.ticket_id, Answer(stored, duplicate=stored != body)
+        if stored != body:
+            return opened.ticket_id, Answer(stored, duplicate=True)
+        return opened.ticket_id, Answer(stored, response_type=evaluation.response.response_type.value)
 
     async def final_result(self, result: FinalResult) -> Answer:
         """Record what happened at the till: exceptions only here, reversed by a void."""

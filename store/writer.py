@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
+
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
 
 @dataclass(slots=True)
 class WriterStats:
-    """Counters for /metrics: batches committed, jobs run, and time spent committing."""
+    """For /metrics: commit latency and jobs per committed batch."""
 
-    batches: int = 0
-    jobs: int = 0
-    commit_seconds: float = 0.0
-    batch_sizes: list[int] = field(default_factory=list)
+    commit_latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BOUNDS))
+    batch_size: Histogram = field(default_factory=lambda: Histogram(SIZE_BOUNDS))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -103,12 +103,8 @@ class GroupWriter:
         return outcomes
 
     def _record(self, size: int, seconds: float) -> None:
-        stats = self.stats
-        stats.batches += 1
-        stats.jobs += size
-        stats.commit_seconds += seconds
-        stats.batch_sizes.append(size)
-        del stats.batch_sizes[:-1000]
+        self.stats.commit_latency.observe(seconds)
+        self.stats.batch_size.observe(size)
 
     async def close(self) -> None:
         """Finish queued jobs (a no-op job queued last commits after all of them), then stop and close."""

@@ -217,3 +217,25 @@ async def test_ticket_search(client: Client) -> None:
     ] == 1
     xml = await client.get("/v1/tickets?store_id=00455", headers={"Accept": "application/xml"})
     assert xml.content_type == "application/xml" and "<StoreId>00455</StoreId>" in await xml.text()
+
+
+async def test_metrics_in_prometheus_format(client: Client) -> None:
+    await authorize(client, example("authorize_receipted_single"))
+    await authorize(client, example("authorize_receipted_single"))
+    await post(client, AUTH, b"<nope/>")
+    text = await (await client.get("/metrics")).text()
+    assert 'returns_gateway_requests_total{type="authorize",status="200"} 2' in text
+    assert 'returns_gateway_requests_total{type="authorize",status="400"} 1' in text
+    assert 'returns_gateway_decisions_total{response_type="Authorization"} 1' in text
+    assert 'returns_gateway_request_seconds_bucket{type="authorize",status="200",le="+Inf"} 2' in text
+    assert "returns_gateway_commit_seconds_count " in text and "returns_gateway_commit_batch_size_bucket{le=" in text
+
+
+async def test_batch_endpoint_answers_each_member(client: Client, settings: Settings) -> None:
+    batch = example("batch_offline_queue").replace(b"<Currency>USD</Currency>", b"<Currency>usd</Currency>", 1)
+    members = batch.count(b"<ReturnFinalResult")
+    status, text = await post(client, "/v1/returns/final-results", batch)
+    assert status == 200 and text.count("<Result ") == members == 2
+    assert 'status="400"' in text and "<Code>SCHEMA_INVALID</Code>" in text
+    assert 'status="200"' in text and "<Status>Recorded</Status>" in text
+    assert count(settings.db_path, "SELECT COUNT(*) FROM final_results") == 1
