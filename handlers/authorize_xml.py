@@ -16,6 +16,7 @@ from handlers.models import (
 )
 from handlers.xmlcommon import (
     Element,
+    Fields,
     child,
     children,
     opt,
@@ -40,8 +41,9 @@ from handlers.xmlcommon import (
 ROOT = "AuthorizeReturnRequest"
 
 
-def from_xml(element: Element) -> AuthorizeRequest:
+def from_xml(root: Element) -> AuthorizeRequest:
     """Read a validated request element (or an OfflineRequest of the same type)."""
+    element = Fields(root)
     languages = child(element, "Languages")
     return AuthorizeRequest(
         header=read_header(element),
@@ -54,14 +56,15 @@ def from_xml(element: Element) -> AuthorizeRequest:
     )
 
 
-def _lines(element: Element) -> Element:
+def _lines(element: Fields) -> Element:
     lines = child(element, "Lines")
     if lines is None:
         raise ValueError("Lines is missing")
     return lines
 
 
-def _read_line(element: Element) -> ReturnLine:
+def _read_line(line: Element) -> ReturnLine:
+    element = Fields(line)
     hints = child(element, "MerchandiseHierarchy")
     return ReturnLine(
         line_number=int(text(element, "LineNumber")),
@@ -88,7 +91,7 @@ def _read_line(element: Element) -> ReturnLine:
     )
 
 
-def _read_loyalty(element: Element) -> LoyaltyOutcome | None:
+def _read_loyalty(element: Fields) -> LoyaltyOutcome | None:
     found = child(element, "Loyalty")
     if found is None:
         return None

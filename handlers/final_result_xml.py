@@ -9,6 +9,7 @@ from handlers import authorize_xml
 from handlers.models import AckStatus, FinalDecision, FinalLine, FinalResult, FinalResultAck, OverrideInfo
 from handlers.xmlcommon import (
     Element,
+    Fields,
     child,
     children,
     opt,
@@ -34,7 +35,8 @@ ROOT = "ReturnFinalResult"
 ACK_ROOT = "FinalResultAck"
 
 
-def from_xml(element: Element) -> FinalResult:
+def from_xml(root: Element) -> FinalResult:
+    element = Fields(root)
     offline = child(element, "OfflineRequest")
     lines = child(element, "Lines")
     return FinalResult(
@@ -50,7 +52,8 @@ def from_xml(element: Element) -> FinalResult:
     )
 
 
-def _read_line(element: Element) -> FinalLine:
+def _read_line(line: Element) -> FinalLine:
+    element = Fields(line)
     override = child(element, "Override")
     return FinalLine(
         line_number=int(text(element, "LineNumber")),

@@ -45,11 +45,16 @@ class CountOverride:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """Everything history-based rules may ask; empty for a customer without a positive ID."""
+    """Everything history-based rules may ask; empty for a customer without a positive ID.
+
+    The cumulative exception count is `customer_exception_total` when given (a store counts rather than lists),
+    else the number of `customer_exception_dates`; a count override needs the dates after its own date.
+    """
 
     customer_returns: tuple[PriorReturn, ...] = ()
     customer_purchases: tuple[PriorPurchase, ...] | None = None
     customer_exception_dates: tuple[date, ...] = ()
+    customer_exception_total: int | None = None
     count_override: CountOverride | None = None
     cashier_exception_dates: tuple[date, ...] = ()
     returned_quantities: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
@@ -60,7 +65,8 @@ class History:
         """The customer's cumulative exception count, honouring a freeze or reset override."""
         override = self.count_override
         if override is None:
-            return len(self.customer_exception_dates)
+            total = self.customer_exception_total
+            return len(self.customer_exception_dates) if total is None else total
         if override.kind is CountOverrideKind.FREEZE:
             if override.until is None or today <= override.until:
                 return override.value

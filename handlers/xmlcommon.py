@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ T = TypeVar("T")
 Element = etree._Element
 
 
+@functools.cache
 def q(name: str) -> str:
     """The qualified tag of a contract element."""
     return f"{{{NS}}}{name}"
@@ -36,28 +38,54 @@ def q(name: str) -> str:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def child(element: Element, name: str) -> Element | None:
-    return element.find(q(name))
+class Fields:
+    """An element with its children indexed by tag: one pass over them, then every look-up is a dict access."""
+
+    __slots__ = ("element", "first")
+
+    def __init__(self, element: Element) -> None:
+        self.element = element
+        first: dict[object, Element] = {}
+        for item in element:
+            first.setdefault(item.tag, item)
+        self.first = first
 
 
-def children(element: Element, name: str) -> list[Element]:
+Source = Element | Fields
+
+
+def _fields(source: Source) -> Fields:
+    return source if isinstance(source, Fields) else Fields(source)
+
+
+def child(source: Source, name: str) -> Element | None:
+    return _fields(source).first.get(q(name))
+
+
+def children(source: Source, name: str) -> list[Element]:
+    element = source.element if isinstance(source, Fields) else source
     return element.findall(q(name))
 
 
-def text(element: Element, name: str) -> str:
-    found = element.find(q(name))
+def text(source: Source, name: str) -> str:
+    found = child(source, name)
     if found is None or found.text is None:
-        raise ValueError(f"{etree.QName(element).localname}/{name} is missing")
+        raise ValueError(f"{name} is missing")
     return found.text.strip()
 
 
-def opt_text(element: Element, name: str) -> str | None:
-    found = element.find(q(name))
+def opt_text(source: Source, name: str) -> str | None:
+    found = child(source, name)
     return None if found is None or found.text is None else found.text.strip()
 
 
-def opt(element: Element, name: str, convert: Callable[[str], T]) -> T | None:
-    value = opt_text(element, name)
+def _child_fields(source: Source, name: str) -> Fields | None:
+    found = child(source, name)
+    return None if found is None else Fields(found)
+
+
+def opt(source: Source, name: str, convert: Callable[[str], T]) -> T | None:
+    value = opt_text(source, name)
     return None if value is None else convert(value)
 
 
@@ -69,7 +97,7 @@ def parse_timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def read_header(element: Element) -> TillHeader:
+def read_header(element: Source) -> TillHeader:
     return TillHeader(
         message_id=text(element, "MessageId"),
         store_id=text(element, "StoreId"),
@@ -81,15 +109,15 @@ def read_header(element: Element) -> TillHeader:
     )
 
 
-def read_extensions(element: Element) -> tuple[Extension, ...]:
+def read_extensions(element: Source) -> tuple[Extension, ...]:
     found = child(element, "Extensions")
     if found is None:
         return ()
     return tuple(Extension(item.get("name", ""), item.get("value", "")) for item in children(found, "Extension"))
 
 
-def read_original_sale(element: Element) -> OriginalSale | None:
-    found = child(element, "OriginalSale")
+def read_original_sale(element: Source) -> OriginalSale | None:
+    found = _child_fields(element, "OriginalSale")
     if found is None:
         return None
     return OriginalSale(
@@ -100,7 +128,7 @@ def read_original_sale(element: Element) -> OriginalSale | None:
     )
 
 
-def read_tenders(element: Element, name: str) -> tuple[TenderAmount, ...]:
+def read_tenders(element: Source, name: str) -> tuple[TenderAmount, ...]:
     found = child(element, name)
     if found is None:
         return ()
@@ -110,8 +138,8 @@ def read_tenders(element: Element, name: str) -> tuple[TenderAmount, ...]:
     )
 
 
-def read_customer(element: Element) -> Customer | None:
-    found = child(element, "Customer")
+def read_customer(element: Source) -> Customer | None:
+    found = _child_fields(element, "Customer")
     if found is None:
         return None
     return Customer(
@@ -125,8 +153,8 @@ def read_customer(element: Element) -> Customer | None:
     )
 
 
-def _read_positive_id(element: Element) -> PositiveId | None:
-    found = child(element, "PositiveId")
+def _read_positive_id(element: Source) -> PositiveId | None:
+    found = _child_fields(element, "PositiveId")
     if found is None:
         return None
     return PositiveId(
@@ -138,12 +166,12 @@ def _read_positive_id(element: Element) -> PositiveId | None:
     )
 
 
-def _read_name(element: Element) -> PersonName | None:
+def _read_name(element: Source) -> PersonName | None:
     found = child(element, "Name")
     return None if found is None else PersonName(text(found, "First"), text(found, "Last"))
 
 
-def _read_address(element: Element) -> Address | None:
+def _read_address(element: Source) -> Address | None:
     found = child(element, "Address")
     if found is None:
         return None
@@ -156,14 +184,14 @@ def _read_address(element: Element) -> Address | None:
     )
 
 
-def read_descriptions(element: Element) -> tuple[Description, ...]:
+def read_descriptions(element: Source) -> tuple[Description, ...]:
     return tuple(
         Description(item.get("lang", ""), text(item, "Short"), opt_text(item, "Long"))
         for item in children(element, "Description")
     )
 
 
-def read_receipt_messages(element: Element) -> tuple[ReceiptMessage, ...]:
+def read_receipt_messages(element: Source) -> tuple[ReceiptMessage, ...]:
     found = child(element, "ReceiptMessages")
     if found is None:
         return ()

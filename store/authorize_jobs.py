@@ -107,7 +107,7 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
     """The customer's and cashier's history since `query.since`, and quantities already returned."""
     since = query.since.isoformat()
     returns: tuple[PriorReturn, ...] = ()
-    exception_dates: tuple[date, ...] = ()
+    total = 0
     if query.positive_id_hash is not None:
         returns = tuple(
             PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
@@ -117,10 +117,13 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
                 (query.positive_id_hash, since),
             )
         )
-        exception_dates = _exception_dates(connection, "customer", query.positive_id_hash, "0000-01-01")
+        total = connection.execute(
+            "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND reversed_at IS NULL",
+            (query.positive_id_hash,),
+        ).fetchone()[0]
     return History(
         customer_returns=returns,
-        customer_exception_dates=exception_dates,
+        customer_exception_total=total,
         cashier_exception_dates=_exception_dates(connection, "cashier", query.cashier_id, since),
         returned_quantities=_returned(connection, query.sale_items),
     )

@@ -1,0 +1,212 @@
+"""Load benchmark: the gateway against a bare aiohttp server, same workers, same client, same mix, one run.
+
+Prints requests/s, p50/p99 latency and server CPU per request for both, and the ratio gateway/bare; then the
+authorize latency on an empty database and on one holding 1,000,000 tickets; and resident memory per worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bench.fill_db import fill
+from bench.traffic import Traffic
+
+ROOT = Path(__file__).resolve().parent.parent
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    cpu_seconds: float
+    rss_mb: list[float]
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies)
+        p50 = statistics.median(ordered) * 1000
+        p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+        cpu = self.cpu_seconds / self.requests * 1000
+        rss = " ".join(f"{value:.0f}" for value in self.rss_mb)
+        return (
+            f"{self.name:8} {self.requests / self.seconds:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+            f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker: {rss}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(command: list[str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    asyncio.run(_wait(base))
+    return process, base
+
+
+async def _wait(base: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"{base}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
+
+
+def processes(root_pid: int) -> list[int]:
+    """The server process and every descendant (its workers)."""
+    found, pending = [], [root_pid]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            pending.extend(int(child) for child in children)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def rss_mb(pids: list[int]) -> list[float]:
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[int, list[float]]:
+    """`connections` clients in a closed loop for `seconds`: 70% authorize, 30% final results."""
+    traffic = Traffic(f"LB{seed}", seed)
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client() -> None:
+            while time.perf_counter() < deadline:
+                final = traffic.final_result() if rng.random() < 0.3 else None
+                body, path = (final, "final-result") if final else (traffic.authorize(), "authorize")
+                started = time.perf_counter()
+                async with session.post(
+                    f"{base}/v1/returns/{path}", data=body, headers={"Content-Type": "application/xml"}
+                ) as reply:
+                    answer = await reply.read()
+                latencies.append(time.perf_counter() - started)
+                if path == "authorize":
+                    traffic.remember(answer, body.count(b"<LineNumber>"))
+
+        await asyncio.gather(*(client() for _ in range(connections)))
+    return len(latencies), latencies
+
+
+def measure(name: str, process: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> Result:
+    asyncio.run(load(base, 2.0, args.connections, 99))  # warm-up
+    pids = processes(process.pid)
+    before = cpu_seconds(pids)
+    started = time.perf_counter()
+    count, latencies = asyncio.run(load(base, args.seconds, args.connections, 1))
+    elapsed = time.perf_counter() - started
+    workers = pids[1:] or pids
+    return Result(name, count, elapsed, latencies, cpu_seconds(pids) - before, rss_mb(workers))
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+
+
+async def authorize_latency(base: str, count: int) -> float:
+    traffic = Traffic("LAT", 5)
+    timings = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            body = traffic.authorize()
+            started = time.perf_counter()
+            async with session.post(
+                f"{base}/v1/returns/authorize", data=body, headers={"Content-Type": "application/xml"}
+            ) as reply:
+                await reply.read()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+def gateway(work: Path, db: str, workers: int) -> list[str]:
+    return [sys.executable, "-m", "gateway", "serve", "--db", str(work / db), "--workers", str(workers)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the large-database check (0 skips)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        bare_process, bare_base = start(
+            [sys.executable, "-m", "bench.bare_server", "--workers", str(args.workers)], ROOT
+        )
+        bare = measure("bare", bare_process, bare_base, args)
+        stop(bare_process)
+        gw_process, gw_base = start(gateway(work, "load.db", args.workers), ROOT)
+        gw = measure("gateway", gw_process, gw_base, args)
+        stop(gw_process)
+        setup = f"workers {args.workers}, {args.connections} connections, {args.seconds:.0f}s each"
+        print(f"{setup}, mix 70% authorize / 30% final result")
+        print(bare.line())
+        print(gw.line())
+        print(f"ratio gateway/bare: {gw.requests / gw.seconds / (bare.requests / bare.seconds):.3f}")
+        if args.tickets:
+            _large_database(work, args.tickets)
+
+
+def _large_database(work: Path, tickets: int) -> None:
+    empty_process, empty_base = start(gateway(work, "empty.db", 1), ROOT)
+    empty = asyncio.run(authorize_latency(empty_base, 300))
+    stop(empty_process)
+    started = time.perf_counter()
+    fill(work / "large.db", tickets)
+    print(f"filled a database with {tickets:,} tickets in {time.perf_counter() - started:.0f}s")
+    large_process, large_base = start(gateway(work, "large.db", 1), ROOT)
+    large = asyncio.run(authorize_latency(large_base, 300))
+    stop(large_process)
+    figures = f"empty {empty:.2f} ms, {tickets:,} tickets {large:.2f} ms, ratio {large / empty:.2f}"
+    print(f"authorize p50 latency, one at a time: {figures}")
+
+
+if __name__ == "__main__":
+    main()
