@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from gateway.auth import GUARD, Guard, auth_middleware
 from gateway.faults import fault_middleware
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import METRICS, Metrics, metrics_middleware
@@ -24,8 +25,10 @@ LOG = logging.getLogger("returns_gateway")
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
     largest = max(settings.max_body_bytes, settings.max_batch_bytes)
-    app = web.Application(client_max_size=largest, middlewares=[metrics_middleware, fault_middleware])
+    middlewares = [metrics_middleware, fault_middleware, auth_middleware]
+    app = web.Application(client_max_size=largest, middlewares=middlewares)
     app[SETTINGS] = settings
+    app[GUARD] = Guard(settings.credentials, settings.rate_limit, settings.rate_burst)
     app[METRICS] = Metrics()
     app[SCHEMAS] = default_registry()
     app.cleanup_ctx.append(_resources)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import multiprocessing
 import signal
 import socket
+import ssl
 import sys
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.logs import ACCESS, AccessLogger, configure
-from gateway.settings import Settings, load_settings
+from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
 
 LOG = logging.getLogger("returns_gateway")
 DRAIN_SECONDS = 30.0
@@ -37,28 +39,55 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--policy", type=Path, dest="policy_path", help="policy set XML")
     parser.add_argument("--workers", type=int, help="processes sharing the port and the database (default 1)")
     parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--client-ca", help="PEM CA bundle: accept client certificates it signed")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(
-            args.config,
+            args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None),
             host=args.host,
             port=args.port,
             db_path=args.db_path,
             policy_path=args.policy_path,
             workers=args.workers,
             log_format=args.log_format,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            client_ca=args.client_ca,
         )
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     configure(settings.log_format)
+    settings = _loopback_unless_credentials(settings)
     if settings.workers <= 1:
         serve_one(settings, _listen(settings))
         return 0
     return _serve_many(settings)
+
+
+def _loopback_unless_credentials(settings: Settings) -> Settings:
+    """With no credential configured nobody is authenticated, so nobody but this machine may connect."""
+    if settings.credentials:
+        return settings
+    LOG.warning("no credentials configured: listening on loopback only (127.0.0.1); see `credentials add`")
+    return dataclasses.replace(settings, host="127.0.0.1")
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """HTTPS when a certificate is configured; client certificates verified against client_ca when given."""
+    if not settings.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.tls_cert, settings.tls_key or None)
+    if settings.client_ca:
+        context.load_verify_locations(settings.client_ca)
+        context.verify_mode = ssl.CERT_OPTIONAL
+    return context
 
 
 def _listen(settings: Settings) -> socket.socket:
@@ -75,10 +104,12 @@ def _listen(settings: Settings) -> socket.socket:
 
 def serve_one(settings: Settings, sock: socket.socket) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests finish before the database closes."""
-    LOG.info("listening on http://%s:%s", settings.host, settings.port)
+    context = tls_context(settings)
+    LOG.info("listening on %s://%s:%s", "https" if context else "http", settings.host, settings.port)
     web.run_app(
         create_app(settings),
         sock=sock,
+        ssl_context=context,
         access_log=ACCESS,
         access_log_class=AccessLogger,
         shutdown_timeout=DRAIN_SECONDS,

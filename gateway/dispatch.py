@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
+from gateway.auth import Forbidden
 from gateway.errors import GatewayError, UnknownMessage
 from gateway.faults import from_domain_error, from_gateway_error
 from gateway.schemas import SchemaRegistry
@@ -64,6 +66,11 @@ async def apply_safely(service: ReturnsService, message: AuthorizeRequest | Fina
     return Outcome(200, answer.body, answer.duplicate, message_id)
 
 
+def _permit(store_id: str, permitted: Callable[[str], bool]) -> None:
+    if not permitted(store_id):
+        raise Forbidden(f"the credential may not speak for store {store_id}")
+
+
 def validate_member(registry: SchemaRegistry, element: etree._Element, source: bytes | None = None) -> str:
     """The message type of one batch member, validated on its own."""
     name = registry.validate(element, source).name
@@ -72,8 +79,16 @@ def validate_member(registry: SchemaRegistry, element: etree._Element, source: b
     return name
 
 
-async def apply_batch(service: ReturnsService, registry: SchemaRegistry, batch: etree._Element) -> list[Outcome]:
-    """Every member in business order, each in its own transaction; a bad member never sinks the others."""
+async def apply_batch(
+    service: ReturnsService,
+    registry: SchemaRegistry,
+    batch: etree._Element,
+    permitted: Callable[[str], bool] = lambda store: True,
+) -> list[Outcome]:
+    """Every member in business order, each in its own transaction; a bad member never sinks the others.
+
+    A member for a store the caller may not speak for is refused (403) and writes nothing.
+    """
     members = [child for child in batch if isinstance(child.tag, str)]
     outcomes: list[Outcome | None] = [None] * len(members)
     models: dict[int, AuthorizeRequest | FinalResult] = {}
@@ -81,6 +96,7 @@ async def apply_batch(service: ReturnsService, registry: SchemaRegistry, batch: 
     for position, element in enumerate(members):
         try:
             models[position] = read_model(validate_member(registry, element), element)
+            _permit(models[position].header.store_id, permitted)
         except GatewayError as error:
             outcomes[position] = refusal(error.http_status, from_gateway_error(error))
             continue

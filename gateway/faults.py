@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from gateway.auth import RateLimited, Unauthenticated
 from gateway.errors import GatewayError, InternalError, TooLarge
 from gateway.intake import SOAP_KEY
 from gateway.soap import Soap, wrap_fault
@@ -20,11 +21,13 @@ _DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409}
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
 
 
-def fault_response(request: web.Request, status: int, fault: Fault) -> web.Response:
+def fault_response(
+    request: web.Request, status: int, fault: Fault, headers: dict[str, str] | None = None
+) -> web.Response:
     body = serialize(fault_xml.to_xml(fault))
     soap = request.get(SOAP_KEY)
     if soap is None:
-        return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8")
+        return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8", headers=headers)
     wrapped = wrap_fault(body, fault.message, status < 500, soap)
     soap_status = 500 if soap is Soap.V11 else status
     return web.Response(status=soap_status, body=wrapped, content_type=soap.content_type, charset="utf-8")
@@ -40,13 +43,21 @@ def from_domain_error(error: DomainError) -> tuple[int, Fault]:
     return _DOMAIN_STATUS.get(error.kind, 400), Fault(error.code, error.message, issues)
 
 
+def _headers(error: GatewayError) -> dict[str, str] | None:
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
+    return None
+
+
 @web.middleware
 async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map every exception family to one fault shape; unknown exceptions become a bare 500 without internals."""
     try:
         return await handler(request)
     except GatewayError as error:
-        return fault_response(request, error.http_status, from_gateway_error(error))
+        return fault_response(request, error.http_status, from_gateway_error(error), _headers(error))
     except DomainError as error:
         status, fault = from_domain_error(error)
         return fault_response(request, status, fault)

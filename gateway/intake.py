@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
 from lxml import etree
 
-from gateway.errors import Issue, UnknownMessage, UnsupportedMediaType
+from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
 from gateway.schemas import SchemaRegistry
 from gateway.soap import Soap, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
@@ -25,11 +27,38 @@ class Intake:
     soap: Soap | None
 
 
-async def read_message(request: web.Request, registry: SchemaRegistry, limits: ParseLimits) -> Intake:
+class BodyTimeout(GatewayError):
+    code = "BODY_TIMEOUT"
+    http_status = 408
+
+
+class BadContentEncoding(GatewayError):
+    code = "CONTENT_ENCODING_INVALID"
+    http_status = 400
+
+
+async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
+    """The body, decompressed (gzip, deflate) and counted as it arrives: too large or too slow is refused."""
+    chunks, size = [], 0
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"the body is larger than {limit} bytes (after decompression)")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout(f"the body did not arrive within {timeout:g} seconds") from None
+    except ContentEncodingError:
+        raise BadContentEncoding("the body is not valid for its Content-Encoding") from None
+    return b"".join(chunks)
+
+
+async def read_message(request: web.Request, registry: SchemaRegistry, limits: ParseLimits, timeout: float) -> Intake:
     """Read, parse and validate the body; raise the matching GatewayError for anything unacceptable."""
     if request.content_type not in XML_TYPES:
         raise UnsupportedMediaType(f"content type {request.content_type!r} is not XML; send application/xml")
-    body = await request.read()
+    body = await read_body(request, limits.max_bytes, timeout)
     root = parse_xml(body, limits)
     message, soap = unwrap(root)
     if soap is not None:

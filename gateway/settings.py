@@ -11,10 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from gateway.credentials import Credential, from_table
 from gateway.policies import EXAMPLE_POLICY
 from handlers.exceptions import EXCEPTION_TYPES
 
 ENV_PREFIX = "RETURNS_GATEWAY_"
+DEFAULT_CONFIG = Path("returns-gateway.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,10 @@ class Settings:
     max_batch_bytes: largest accepted batch.
     log_format: "text" or "json" (JSON lines).  tracked_exceptions: exception types recorded on final results.
     high_value_return: amount above which a returned line is a high-value-return exception.
+    credentials: callers, as [[gateway.credentials]] tables (see `returns-gateway credentials add`); with none,
+    the gateway listens on loopback only.  rate_limit, rate_burst: requests per second and burst per caller.
+    body_timeout: seconds a request body may take to arrive.  tls_cert, tls_key, client_ca: PEM files to serve
+    HTTPS and accept client certificates.
     """
 
     db_path: Path = Path("returns-gateway.db")
@@ -40,6 +46,13 @@ class Settings:
     log_format: str = "text"
     tracked_exceptions: tuple[str, ...] = EXCEPTION_TYPES
     high_value_return: Decimal = Decimal(500)
+    credentials: tuple[Credential, ...] = ()
+    rate_limit: float = 200.0
+    rate_burst: float = 400.0
+    body_timeout: float = 15.0
+    tls_cert: str = ""
+    tls_key: str = ""
+    client_ca: str = ""
 
 
 def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -62,11 +75,17 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
 
 def _cast(name: str, value: Any) -> Any:
     """Coerce a TOML or environment value to the field's type; a bad value raises ValueError."""
+    if name == "credentials":
+        if not isinstance(value, (list, tuple)):
+            raise ValueError("credentials must be a list of [[gateway.credentials]] tables")
+        return tuple(item if isinstance(item, Credential) else from_table(item) for item in value)
     default = getattr(Settings(), name)
     if isinstance(default, Path):
         return Path(value)
     if isinstance(default, bool):
         return str(value).lower() in ("1", "true", "yes")
+    if isinstance(default, float):
+        return float(value)
     if isinstance(default, int):
         return int(value)
     if isinstance(default, Decimal):

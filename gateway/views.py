@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.auth import IDENTITY, require_store
 from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
 from gateway.errors import ContentInvalid, Issue, NotFound
 from gateway.intake import Intake, expect, read_message
@@ -14,6 +15,7 @@ from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import DECISION_HEADER, METRICS
 from gateway.metrics import render as render_metrics
 from gateway.render import batch_result, ticket_response, tickets_response
+from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
 from handlers.models import PositiveId
@@ -27,7 +29,11 @@ routes = web.RouteTableDef()
 
 async def _intake(request: web.Request) -> Intake:
     settings = request.app[SETTINGS]
-    return await read_message(request, request.app[SCHEMAS], ParseLimits(max_bytes=settings.max_body_bytes))
+    limits = ParseLimits(max_bytes=settings.max_body_bytes)
+    intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
+    store = intake.element.findtext(f"{{{MESSAGES_NS}}}StoreId")
+    require_store(request, store or "")
+    return intake
 
 
 def _batch_limits(max_bytes: int) -> ParseLimits:
@@ -70,10 +76,13 @@ async def messages(request: web.Request) -> web.Response:
 @routes.post("/v1/returns/final-results")
 async def final_results(request: web.Request) -> web.Response:
     """A MessageBatch: one result per member, each member applied in its own transaction."""
-    limits = _batch_limits(request.app[SETTINGS].max_batch_bytes)
-    intake = await read_message(request, request.app[SCHEMAS], limits)
+    settings = request.app[SETTINGS]
+    intake = await read_message(
+        request, request.app[SCHEMAS], _batch_limits(settings.max_batch_bytes), settings.body_timeout
+    )
     expect(intake, BATCH)
-    outcomes = await apply_batch(request.app[SERVICE], request.app[SCHEMAS], intake.element)
+    identity = request[IDENTITY]
+    outcomes = await apply_batch(request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for)
     return web.Response(body=batch_result(outcomes), content_type="application/xml", charset="utf-8")
 
 
@@ -89,6 +98,7 @@ async def ticket(request: web.Request) -> web.Response:
     found = await request.app[STORE].get_ticket(ticket_id)
     if found is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
+    require_store(request, found["store_id"])
     return ticket_response(request, found)
 
 
@@ -126,6 +136,11 @@ def _ticket_filter(request: web.Request) -> TicketFilter:
     except ValueError as exc:
         raise ContentInvalid("bad search parameter", (Issue(str(exc)),)) from None
     values["positive_id_hash"] = _positive_id(request)
+    stores = request[IDENTITY].stores
+    if values["store_id"] is not None:
+        require_store(request, values["store_id"])
+    elif "*" not in stores:
+        values["stores"] = stores
     return TicketFilter(**values)
 
 

@@ -29,6 +29,7 @@ class TicketFilter:
     status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    stores: tuple[str, ...] | None = None
     limit: int = 50
     offset: int = 0
 
@@ -50,6 +51,9 @@ def _where(search: TicketFilter) -> tuple[str, list[object]]:
         if value is not None:
             clauses.append(f"ticket_id IN (SELECT ticket_id FROM ticket_lines WHERE {column} = ?)")
             values.append(value)
+    if search.stores is not None:
+        clauses.append(f"store_id IN ({', '.join('?' for _ in search.stores)})")
+        values.extend(search.stores)
     if search.date_from is not None:
         clauses.append("business_date >= ?")
         values.append(search.date_from.isoformat())

@@ -64,6 +64,10 @@ class SqliteStore:
     async def secret(self) -> bytes:
         return await self._writer.run(_secret)
 
+    async def purge_personal_data(self, before: str) -> int:
+        """Clear personal fields of tickets whose business date is before `before`; return how many."""
+        return await self._writer.run(lambda connection: _purge(connection, before))
+
     async def ping(self) -> bool:
         async with self._read().execute("SELECT 1") as cursor:
             return await cursor.fetchone() == (1,)
@@ -71,6 +75,16 @@ class SqliteStore:
 
 def _prepare(connection: sqlite3.Connection) -> None:
     migrate(connection)
+
+
+def _purge(connection: sqlite3.Connection, before: str) -> int:
+    cursor = connection.execute(
+        "UPDATE tickets SET positive_id_display = NULL, customer_id = NULL, customer_masked = NULL"
+        " WHERE business_date < ? AND (positive_id_display IS NOT NULL OR customer_id IS NOT NULL"
+        " OR customer_masked IS NOT NULL)",
+        (before,),
+    )
+    return cursor.rowcount
 
 
 def _secret(connection: sqlite3.Connection) -> bytes:

@@ -1,0 +1,43 @@
+"""Replay throughput on this machine: a generated queue of offline final results, direct (--db) and over HTTP (--to)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.load_bench import ROOT, gateway, start, stop
+from bench.make_queue import generate
+
+
+def replay(queue: Path, *target: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "gateway", "replay", str(queue), *target, "--format", "json"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        generate(work / "direct", args.count)
+        generate(work / "http", args.count, seed=11)
+        direct = replay(work / "direct", "--db", str(work / "direct.db"))
+        print(
+            f"direct (--db):  {direct['total']:,} final results in {direct['seconds']:.1f}s = {direct['rate']:,.0f}/s"
+        )
+        process, base = start(gateway(work, "served.db", 1), ROOT)
+        over_http = replay(work / "http", "--to", base)
+        stop(process)
+        print(
+            f"HTTP (--to):    {over_http['total']:,} final results in {over_http['seconds']:.1f}s = {over_http['rate']:,.0f}/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
