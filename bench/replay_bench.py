@@ -28,15 +28,15 @@ def main() -> None:
         generate(work / "direct", args.count)
         generate(work / "http", args.count, seed=11)
         direct = replay(work / "direct", "--db", str(work / "direct.db"))
-        print(
-            f"direct (--db):  {direct['total']:,} final results in {direct['seconds']:.1f}s = {direct['rate']:,.0f}/s"
-        )
+        print(f"direct (--db):  {_figures(direct)}")
         process, base = start(gateway(work, "served.db", 1), ROOT)
         over_http = replay(work / "http", "--to", base)
         stop(process)
-        print(
-            f"HTTP (--to):    {over_http['total']:,} final results in {over_http['seconds']:.1f}s = {over_http['rate']:,.0f}/s"
-        )
+        print(f"HTTP (--to):    {_figures(over_http)}")
+
+
+def _figures(summary: dict[str, float]) -> str:
+    return f"{summary['total']:,.0f} final results in {summary['seconds']:.1f}s = {summary['rate']:,.0f}/s"
 
 
 if __name__ == "__main__":
