@@ -91,6 +91,10 @@ class AttributeTooLong(IntakeError):
     code = "XML_ATTRIBUTE_TOO_LONG"
 
 
+class SchemaHintForbidden(IntakeError):
+    code = "XML_SCHEMA_HINT_FORBIDDEN"
+
+
 class UnknownMessage(IntakeError):
     code = "MESSAGE_UNKNOWN"
 

@@ -19,7 +19,7 @@ from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
 from handlers.models import PositiveId
-from handlers.privacy import positive_id_hash
+from handlers.privacy import positive_id_hash, unseal
 from store.queries import TicketFilter
 
 DUPLICATE_HEADER = "X-Returns-Duplicate"
@@ -89,7 +89,7 @@ async def final_results(request: web.Request) -> web.Response:
 @routes.get("/v1/tickets")
 async def tickets(request: web.Request) -> web.Response:
     found = await request.app[STORE].search_tickets(_ticket_filter(request))
-    return tickets_response(request, found)
+    return tickets_response(request, [_present(request, ticket) for ticket in found])
 
 
 @routes.get("/v1/tickets/{ticket_id}")
@@ -99,7 +99,7 @@ async def ticket(request: web.Request) -> web.Response:
     if found is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
     require_store(request, found["store_id"])
-    return ticket_response(request, found)
+    return ticket_response(request, _present(request, found))
 
 
 @routes.get("/metrics")
@@ -120,6 +120,14 @@ async def readyz(request: web.Request) -> web.Response:
     policy = request.app[SERVICE].policies.current.version
     status = 200 if database else 503
     return web.json_response({"database": database, "policy_version": policy}, status=status)
+
+
+def _present(request: web.Request, ticket: dict[str, Any]) -> dict[str, Any]:
+    """Customer details stay masked; an admin credential also sees them in clear, unsealed."""
+    sealed = ticket.pop("customer_sealed", None)
+    if sealed and request[IDENTITY].admin:
+        ticket["customer_clear"] = unseal(request.app[SERVICE].secret, sealed)
+    return ticket
 
 
 def _ticket_filter(request: web.Request) -> TicketFilter:

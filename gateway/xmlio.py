@@ -17,6 +17,7 @@ from gateway.errors import (
     EntityForbidden,
     Issue,
     MalformedXml,
+    SchemaHintForbidden,
     TooDeep,
     TooLarge,
     TooManyElements,
@@ -122,6 +123,12 @@ def _probes(limits: ParseLimits) -> tuple[etree.XPath, etree.XPath]:
     return too_deep, too_long
 
 
+_SCHEMA_HINT = etree.XPath(
+    "boolean(//@*[namespace-uri() = 'http://www.w3.org/2001/XMLSchema-instance'"
+    " and (local-name() = 'schemaLocation' or local-name() = 'noNamespaceSchemaLocation')])"
+)
+
+
 def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
     too_deep, too_long = _probes(limits)
     if too_deep(root):
@@ -134,6 +141,8 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
             raise XIncludeForbidden("XInclude is not accepted", (Issue("xi:include", element.sourceline),))
     if too_long(root):
         raise AttributeTooLong(f"an attribute is longer than {limits.max_attribute_length} characters")
+    if _SCHEMA_HINT(root):
+        raise SchemaHintForbidden("schema location hints are not accepted (and never fetched)")
 
 
 def to_bytes(element: etree._Element) -> bytes:

@@ -1,10 +1,14 @@
-"""Personal data: positive IDs become keyed hashes plus a display of the last four; names and phones are masked."""
+"""Personal data: positive IDs become keyed hashes plus the last four; names and phones are masked, and sealed."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from handlers.models import Customer, PositiveId
 
@@ -28,6 +32,36 @@ def mask_text(text: str) -> str:
 def mask_phone(phone: str) -> str:
     digits = [c for c in phone if c.isdigit()]
     return "***" + "".join(digits[-4:])
+
+
+def _seal_key(secret: bytes) -> AESGCM:
+    return AESGCM(hmac.new(secret, b"returns-gateway personal data seal v1", hashlib.sha256).digest())
+
+
+def sealed_customer(secret: bytes, customer: Customer | None) -> str | None:
+    """Name, address, phone and customer id encrypted (AES-256-GCM) for admins; None when there are none."""
+    if customer is None:
+        return None
+    clear = {
+        "name": f"{customer.name.first} {customer.name.last}" if customer.name else None,
+        "address": [*customer.address.lines, customer.address.city] if customer.address else None,
+        "postal_code": customer.address.postal_code if customer.address else None,
+        "phone": customer.phone,
+        "customer_id": customer.customer_id,
+    }
+    kept = {key: value for key, value in clear.items() if value is not None}
+    if not kept:
+        return None
+    nonce = os.urandom(12)
+    sealed = _seal_key(secret).encrypt(nonce, json.dumps(kept, sort_keys=True).encode("utf-8"), None)
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(secret: bytes, sealed: str) -> dict[str, object]:
+    """The clear customer details of a sealed value (admins only)."""
+    raw = base64.b64decode(sealed)
+    clear = _seal_key(secret).decrypt(raw[:12], raw[12:], None)
+    return dict(json.loads(clear))
 
 
 def masked_customer(customer: Customer | None) -> str | None:

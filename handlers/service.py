@@ -19,7 +19,7 @@ from handlers.errors import MessageInvalid
 from handlers.exceptions import ExceptionSettings, planner
 from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
 from handlers.policy_model import PolicySet
-from handlers.privacy import masked_customer, positive_id_display, positive_id_hash
+from handlers.privacy import masked_customer, positive_id_display, positive_id_hash, sealed_customer
 from handlers.questions import pattern_watch_hits
 from handlers.respond import authorize_response
 from handlers.selection import item_nodes
@@ -140,6 +140,7 @@ class ReturnsService:
             customer_id=customer.customer_id if customer else None,
             customer_type=customer.customer_type if customer else None,
             customer_masked=masked_customer(customer),
+            customer_sealed=sealed_customer(self.secret, customer),
         )
 
     def _history_query(self, request: AuthorizeRequest, today: date) -> HistoryQuery:

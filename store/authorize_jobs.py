@@ -64,8 +64,8 @@ def _new_attempt(connection: sqlite3.Connection, opening: TicketOpening) -> tupl
 def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> None:
     connection.execute(
         "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
-        " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)",
+        " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, customer_sealed,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
         (
             opening.ticket_id,
             opening.store_id,
@@ -79,6 +79,7 @@ def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> No
             opening.customer_id,
             opening.customer_type,
             opening.customer_masked,
+            opening.customer_sealed,
             opening.received_at,
         ),
     )
@@ -90,13 +91,14 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
         "UPDATE tickets SET positive_id_hash = COALESCE(?, positive_id_hash),"
         " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
         " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
-        " updated_at = ? WHERE ticket_id = ?",
+        " customer_sealed = COALESCE(?, customer_sealed), updated_at = ? WHERE ticket_id = ?",
         (
             opening.positive_id_hash,
             opening.positive_id_display,
             opening.customer_id,
             opening.customer_type,
             opening.customer_masked,
+            opening.customer_sealed,
             opening.received_at,
             ticket_id,
         ),

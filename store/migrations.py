@@ -121,6 +121,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX exceptions_ticket ON exceptions (ticket_id);
         """,
     ),
+    (
+        "0002_sealed_customer",
+        """
+        ALTER TABLE tickets ADD COLUMN customer_sealed TEXT
+        """,
+    ),
 )
 
 

@@ -12,7 +12,7 @@ import aiosqlite
 _TICKET_COLUMNS = (
     "ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status, positive_id_display,"
     " customer_id, customer_type, customer_masked, response_type, response_code, policy_version,"
-    " return_transaction_id, updated_at"
+    " return_transaction_id, updated_at, customer_sealed"
 )
 
 

@@ -29,6 +29,7 @@ class TicketOpening:
     customer_id: str | None = None
     customer_type: str | None = None
     customer_masked: str | None = None
+    customer_sealed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,9 +79,9 @@ def _prepare(connection: sqlite3.Connection) -> None:
 
 def _purge(connection: sqlite3.Connection, before: str) -> int:
     cursor = connection.execute(
-        "UPDATE tickets SET positive_id_display = NULL, customer_id = NULL, customer_masked = NULL"
-        " WHERE business_date < ? AND (positive_id_display IS NOT NULL OR customer_id IS NOT NULL"
-        " OR customer_masked IS NOT NULL)",
+        "UPDATE tickets SET positive_id_display = NULL, customer_id = NULL, customer_masked = NULL,"
+        " customer_sealed = NULL WHERE business_date < ? AND (positive_id_display IS NOT NULL"
+        " OR customer_id IS NOT NULL OR customer_masked IS NOT NULL OR customer_sealed IS NOT NULL)",
         (before,),
     )
     return cursor.rowcount
