@@ -10,7 +10,7 @@ from aiohttp.typedefs import Handler
 from gateway.auth import RateLimited, Unauthenticated
 from gateway.errors import GatewayError, InternalError, TooLarge
 from gateway.intake import SOAP_KEY
-from gateway.soap import Soap, wrap_fault
+from gateway.soap import wrap_fault
 from handlers import fault_xml
 from handlers.decision import Fault
 from handlers.errors import DomainError
@@ -29,8 +29,7 @@ def fault_response(
     if soap is None:
         return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8", headers=headers)
     wrapped = wrap_fault(body, fault.message, status < 500, soap)
-    soap_status = 500 if soap is Soap.V11 else status
-    return web.Response(status=soap_status, body=wrapped, content_type=soap.content_type, charset="utf-8")
+    return web.Response(status=status, body=wrapped, content_type=soap.content_type, charset="utf-8", headers=headers)
 
 
 def from_gateway_error(error: GatewayError) -> Fault:

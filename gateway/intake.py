@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.web_protocol import RequestPayloadError
 from lxml import etree
 
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
@@ -49,7 +50,7 @@ async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
                 chunks.append(chunk)
     except TimeoutError:
         raise BodyTimeout(f"the body did not arrive within {timeout:g} seconds") from None
-    except ContentEncodingError:
+    except (ContentEncodingError, RequestPayloadError):
         raise BadContentEncoding("the body is not valid for its Content-Encoding") from None
     return b"".join(chunks)
 
