@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -21,9 +22,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cwd: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(
+    cwd: Path, *options: str, scheme: str = "http", port: int | None = None, ca: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A gateway subprocess on a free port; its output goes to cwd/server.log."""
-    port = free_port()
+    port = port or free_port()
     with (cwd / "server.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway", "serve", "--port", str(port), *options],
@@ -31,9 +34,9 @@ def serving(cwd: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[by
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = f"{scheme}://127.0.0.1:{port}"
         try:
-            _wait_ready(base, process, cwd / "server.log")
+            _wait_ready(base, process, cwd / "server.log", ca)
             yield base, process
         finally:
             if process.poll() is None:
@@ -41,13 +44,14 @@ def serving(cwd: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[by
                 process.wait(timeout=30)
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path, ca: Path | None) -> None:
+    context = ssl.create_default_context(cafile=str(ca)) if ca else None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(log.read_text())
         try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as response:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1, context=context) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError):

@@ -1,0 +1,86 @@
+"""Property-based fuzzing of the HTTP intake: mutated valid messages and random bytes never cause a 5xx
+or a partial write. FUZZ_CASES sets the number of cases (bench/fuzz_intake.py runs 20,000)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway.app import create_app
+from gateway.settings import load_settings
+from tests.conftest import EXAMPLES
+
+CASES = int(os.environ.get("FUZZ_CASES", "600"))
+SAMPLES = [path.read_bytes() for path in sorted(EXAMPLES.glob("*.xml"))]
+PATHS = ("/v1/messages", "/v1/returns/authorize", "/v1/returns/final-result", "/v1/returns/final-results")
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A valid example with a few random edits: byte flips, cuts, duplicated runs, inserted bytes or text."""
+    data = bytearray(draw(st.sampled_from(SAMPLES)))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        size = draw(st.integers(1, 40))
+        edit = draw(st.sampled_from(("flip", "cut", "repeat", "insert", "text")))
+        if edit == "flip":
+            data[at] ^= draw(st.integers(1, 255))
+        elif edit == "cut":
+            del data[at : at + size]
+        elif edit == "repeat":
+            data[at:at] = data[at : at + size]
+        elif edit == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=size))
+        else:
+            data[at:at] = draw(st.text(max_size=size)).encode("utf-8")
+        if not data:
+            break
+    return bytes(data)
+
+
+payloads = st.one_of(mutated(), st.binary(max_size=3000))
+
+
+def _invariants(db: Path) -> None:
+    """Nothing half-written: every answered message stored its answer, every attempt its decision."""
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM messages WHERE response IS NULL").fetchone()[0] == 0
+        assert connection.execute("SELECT COUNT(*) FROM attempts WHERE responded_at IS NULL").fetchone()[0] == 0
+        orphans = "SELECT COUNT(*) FROM final_results WHERE message_id NOT IN (SELECT message_id FROM messages)"
+        assert connection.execute(orphans).fetchone()[0] == 0
+
+
+@pytest.mark.slow
+def test_fuzzed_intake_never_fails_the_server(tmp_path: Path) -> None:
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(create_app(load_settings(environ={}, db_path=tmp_path / "fuzz.db"))), loop=loop)
+    loop.run_until_complete(client.start_server())
+    statuses: list[int] = []
+
+    async def send(path: str, body: bytes) -> int:
+        response = await client.post(path, data=body, headers={"Content-Type": "application/xml"})
+        await response.read()
+        return response.status
+
+    @settings(max_examples=CASES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(path=st.sampled_from(PATHS), body=payloads)
+    def case(path: str, body: bytes) -> None:
+        status = loop.run_until_complete(send(path, body))
+        statuses.append(status)
+        assert status < 500, body[:200]
+
+    try:
+        case()
+        assert loop.run_until_complete(client.get("/healthz")).status == 200
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
+    _invariants(tmp_path / "fuzz.db")
+    assert len(statuses) >= min(CASES, 100) and any(status == 200 for status in statuses)
