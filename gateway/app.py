@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 
+from gateway.admin_views import routes as admin_routes
 from gateway.auth import GUARD, Guard, auth_middleware
 from gateway.faults import fault_middleware
-from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.keys import ADMIN, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import METRICS, Metrics, metrics_middleware
-from gateway.policies import load_policy_file
+from gateway.policies import load_policy_bytes
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
+from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
+from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
+from store.admin_queries import get_policy, register_policy
 from store.sqlite import SqliteStore
 
 LOG = logging.getLogger("returns_gateway")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -33,23 +42,35 @@ def create_app(settings: Settings) -> web.Application:
     app[SCHEMAS] = default_registry()
     app.cleanup_ctx.append(_resources)
     app.add_routes(routes)
+    app.add_routes(admin_routes)
     return app
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Open the store and load the policy; on shutdown, close the store after in-flight requests finished."""
-    settings = app[SETTINGS]
-    policy_set = load_policy_file(settings.policy_path, app[SCHEMAS])
+    settings, schemas = app[SETTINGS], app[SCHEMAS]
+    content = settings.policy_path.read_bytes()
+    served = load_policy_bytes(content, schemas)
     store = SqliteStore(settings.db_path)
     await store.open()
     secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
+    active = await store.execute(register_policy(served.version, content, policy_etag(content), _now()))
+    policy_set = served if active["version"] == served.version else load_policy_bytes(active["content"], schemas)
+
+    async def policy_source(version: str) -> PolicySet:
+        stored = await store.execute(get_policy(version))
+        return load_policy_bytes(bytes(stored["content"]), schemas) if stored else policy_set
+
+    holder = PolicyHolder(policy_set)
     app[STORE] = store
     app[SERVICE] = ReturnsService(
         store,
-        PolicyHolder(policy_set),
+        holder,
         secret,
         ExceptionSettings(frozenset(settings.tracked_exceptions), settings.high_value_return),
+        policy_source=policy_source,
     )
+    app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
     LOG.info("serving policy set %s from %s on database %s", policy_set.version, settings.policy_path, settings.db_path)
     try:
         yield

@@ -17,7 +17,7 @@ from handlers.errors import DomainError
 from handlers.service import serialize
 
 LOG = logging.getLogger("returns_gateway.errors")
-_DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409}
+_DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409, "precondition": 412}
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
 
 

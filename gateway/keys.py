@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.schemas import SchemaRegistry
 from gateway.settings import Settings
+from handlers.admin import AdminService
 from handlers.service import ReturnsService
 from store.sqlite import SqliteStore
 
@@ -13,3 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 STORE = web.AppKey("store", SqliteStore)
 SERVICE = web.AppKey("service", ReturnsService)
+ADMIN = web.AppKey("admin", AdminService)

@@ -31,7 +31,8 @@ class Settings:
     high_value_return: amount above which a returned line is a high-value-return exception.
     credentials: callers, as [[gateway.credentials]] tables (see `returns-gateway credentials add`); with none,
     the gateway listens on loopback only.  rate_limit, rate_burst: requests per second and burst per caller.
-    body_timeout: seconds a request body may take to arrive.  tls_cert, tls_key, client_ca: PEM files to serve
+    body_timeout: seconds a request body may take to arrive.  override_days, max_overrides: how long a customer
+    service override lasts, and how many a customer may be granted.  tls_cert, tls_key, client_ca: PEM files to serve
     HTTPS and accept client certificates.
     """
 
@@ -50,6 +51,8 @@ class Settings:
     rate_limit: float = 200.0
     rate_burst: float = 400.0
     body_timeout: float = 15.0
+    override_days: int = 30
+    max_overrides: int = 2
     tls_cert: str = ""
     tls_key: str = ""
     client_ca: str = ""

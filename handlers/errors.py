@@ -49,3 +49,20 @@ class TicketVoided(DomainError):
 class DuplicateConflict(DomainError):
     code = "DUPLICATE_CONFLICT"
     kind = "conflict"
+
+
+class LimitReached(DomainError):
+    code = "LIMIT_REACHED"
+    kind = "conflict"
+
+
+class NotFoundError(DomainError):
+    code = "NOT_FOUND"
+    kind = "not_found"
+
+
+class PreconditionFailed(DomainError):
+    """An If-Match that no longer matches: someone else changed the resource first."""
+
+    code = "PRECONDITION_FAILED"
+    kind = "precondition"

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -64,6 +64,7 @@ class ReturnsService:
     secret: bytes
     exception_settings: ExceptionSettings = field(default_factory=ExceptionSettings)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    policy_source: Callable[[str], Awaitable[PolicySet]] | None = None
 
     async def authorize(self, request: AuthorizeRequest) -> Answer:
         """Open the ticket and commit it, read history, evaluate, store the decision, answer."""
@@ -75,6 +76,8 @@ class ReturnsService:
         opened = await self.store.open_ticket(self._opening(request, origin), self._history_query(request, today))
         if opened.stored_response is not None:
             return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
+        if opened.active_policy and opened.active_policy != policy_set.version and self.policy_source:
+            policy_set = await self._switch(opened.active_policy)
         evaluation = evaluate(request, policy_set, opened.history, today)
         response = authorize_response(
             evaluation,
@@ -89,6 +92,13 @@ class ReturnsService:
         if stored != body:
             return opened.ticket_id, Answer(stored, duplicate=True)
         return opened.ticket_id, Answer(stored, response_type=evaluation.response.response_type.value)
+
+    async def _switch(self, version: str) -> PolicySet:
+        """Another worker activated a policy version: load it once, then every later request uses it."""
+        if self.policy_source is None:
+            return self.policies.current
+        self.policies.current = await self.policy_source(version)
+        return self.policies.current
 
     async def final_result(self, result: FinalResult) -> Answer:
         """Record what happened at the till: exceptions only here, reversed by a void."""
@@ -152,6 +162,7 @@ class ReturnsService:
                 (line.original_sale.key, line.item_id) for line in request.lines if line.original_sale is not None
             ),
             since=today - timedelta(days=HISTORY_DAYS),
+            today=today,
         )
 
     def _decision_record(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
-from handlers.history import History, PriorReturn
+from store.history_sql import load_history
 from store.records import DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
@@ -25,16 +23,21 @@ def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sq
             digest, ticket_id, attempt_no, response = found
             if digest != opening.digest:
                 raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
-            return Opened(ticket_id, attempt_no, load_history(connection, query), response)
+            return Opened(ticket_id, attempt_no, load_history(connection, query), response, _active(connection))
         ticket_id, attempt_no = _new_attempt(connection, opening)
         connection.execute(
             "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
         )
-        return Opened(ticket_id, attempt_no, load_history(connection, query))
+        return Opened(ticket_id, attempt_no, load_history(connection, query), None, _active(connection))
 
     return job
+
+
+def _active(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _new_attempt(connection: sqlite3.Connection, opening: TicketOpening) -> tuple[str, int]:
@@ -103,53 +106,6 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
             ticket_id,
         ),
     )
-
-
-def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History:
-    """The customer's and cashier's history since `query.since`, and quantities already returned."""
-    since = query.since.isoformat()
-    returns: tuple[PriorReturn, ...] = ()
-    total = 0
-    if query.positive_id_hash is not None:
-        returns = tuple(
-            PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
-            for day, receipted, items, amount, watch in connection.execute(
-                "SELECT return_date, receipted, items, amount, pattern_watch FROM customer_returns"
-                " WHERE positive_id_hash = ? AND return_date >= ?",
-                (query.positive_id_hash, since),
-            )
-        )
-        total = connection.execute(
-            "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND reversed_at IS NULL",
-            (query.positive_id_hash,),
-        ).fetchone()[0]
-    return History(
-        customer_returns=returns,
-        customer_exception_total=total,
-        cashier_exception_dates=_exception_dates(connection, "cashier", query.cashier_id, since),
-        returned_quantities=_returned(connection, query.sale_items),
-    )
-
-
-def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
-    rows = connection.execute(
-        "SELECT occurred_on FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
-        " AND reversed_at IS NULL",
-        (kind, subject, since),
-    )
-    return tuple(date.fromisoformat(row[0]) for row in rows)
-
-
-def _returned(
-    connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
-) -> dict[tuple[str, str], Decimal]:
-    totals: dict[tuple[str, str], Decimal] = {}
-    for sale, item in sale_items:
-        for (quantity,) in connection.execute(
-            "SELECT quantity FROM returned_quantities WHERE original_sale = ? AND item_id = ?", (sale, item)
-        ):
-            totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
-    return totals
 
 
 def store_decision_job(record: DecisionRecord) -> Callable[[sqlite3.Connection], bytes]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import sqlite3
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from store.queries import TicketFilter
 from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+
+T = TypeVar("T")
 
 
 class Store(Protocol):
@@ -29,6 +33,10 @@ class Store(Protocol):
 
     async def secret(self) -> bytes:
         """The key for hashing positive IDs when settings give none: made once, kept in the database."""
+        ...
+
+    async def execute(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run an administrative job (see store.admin_jobs, store.admin_queries) in a transaction."""
         ...
 
     async def ping(self) -> bool: ...

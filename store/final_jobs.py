@@ -118,7 +118,9 @@ def _complete(connection: sqlite3.Connection, submission: FinalSubmission, state
     if state.status == "completed":
         raise DuplicateConflict(f"ticket {state.ticket_id} already has a final result for another transaction")
     _insert_result(connection, submission)
-    _write_plan(connection, submission, state, submission.plan(state))
+    plan = submission.plan(state)
+    _write_plan(connection, submission, state, plan)
+    _consume_override(connection, state.ticket_id, plan.positive_id_hash)
     connection.execute(
         "UPDATE tickets SET status = 'completed', return_transaction_id = ?, updated_at = ? WHERE ticket_id = ?",
         (submission.return_transaction_id, submission.received_at, state.ticket_id),
@@ -167,9 +169,30 @@ def _write_plan(
     )
 
 
+def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: str | None) -> None:
+    """A completed return whose decision used a customer service override uses that override up."""
+    used = connection.execute(
+        "SELECT override_used FROM attempts WHERE ticket_id = ? ORDER BY attempt_no DESC LIMIT 1", (ticket_id,)
+    ).fetchone()
+    if customer is None or not used or not used[0]:
+        return
+    connection.execute(
+        "UPDATE service_overrides SET status = 'used', ticket_id = ? WHERE override_id = (SELECT override_id"
+        " FROM service_overrides WHERE positive_id_hash = ? AND status = 'active' ORDER BY expires_on LIMIT 1)",
+        (ticket_id, customer),
+    )
+
+
 def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> str:
-    """Reverse every exception, customer return and returned quantity of the ticket; mark it voided."""
+    """Reverse every exception, customer return and returned quantity of the ticket; mark it voided.
+
+    A customer service override the ticket used becomes available again: a voided return consumed nothing.
+    """
     _insert_result(connection, submission)
+    connection.execute(
+        "UPDATE service_overrides SET status = 'active', ticket_id = NULL WHERE ticket_id = ? AND status = 'used'",
+        (state.ticket_id,),
+    )
     connection.execute(
         "UPDATE exceptions SET reversed_at = ? WHERE ticket_id = ? AND reversed_at IS NULL",
         (submission.received_at, state.ticket_id),

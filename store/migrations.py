@@ -127,7 +127,79 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE tickets ADD COLUMN customer_sealed TEXT
         """,
     ),
+    (
+        "0003_administration",
+        """
+        CREATE TABLE service_overrides (
+            override_id INTEGER PRIMARY KEY,
+            positive_id_hash TEXT NOT NULL,
+            granted_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            granted_on TEXT NOT NULL,
+            expires_on TEXT NOT NULL,
+            status TEXT NOT NULL,
+            ticket_id TEXT
+        );
+        CREATE INDEX service_overrides_customer ON service_overrides (positive_id_hash, status);
+        CREATE TABLE count_overrides (
+            positive_id_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            set_on TEXT NOT NULL,
+            until TEXT,
+            set_by TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE TABLE pattern_watches (
+            watch_id TEXT PRIMARY KEY,
+            item_id TEXT,
+            node_id TEXT,
+            purchase_from TEXT NOT NULL,
+            purchase_to TEXT NOT NULL,
+            return_from TEXT NOT NULL,
+            return_to TEXT NOT NULL,
+            description TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            retired_at TEXT
+        );
+        CREATE TABLE policy_versions (
+            version TEXT PRIMARY KEY,
+            content BLOB NOT NULL,
+            etag TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            activated_at TEXT
+        );
+        CREATE TABLE audit_log (
+            entry_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            before_json TEXT,
+            after_json TEXT
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END
+        """,
+    ),
 )
+
+
+def statements(script: str) -> list[str]:
+    """The script's statements; a trigger body's own semicolons stay inside its statement."""
+    found, pending = [], ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending.strip())
+    return found
 
 
 def migrate(connection: sqlite3.Connection) -> list[str]:
@@ -140,7 +212,7 @@ def migrate(connection: sqlite3.Connection) -> list[str]:
             continue
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for statement in filter(str.strip, script.split(";")):
+            for statement in statements(script):
                 connection.execute(statement)
             connection.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, datetime.now(UTC).isoformat())

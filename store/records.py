@@ -40,6 +40,7 @@ class HistoryQuery:
     cashier_id: str
     sale_items: tuple[tuple[str, str], ...]
     since: date
+    today: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Opened:
     attempt_no: int
     history: History
     stored_response: bytes | None = None
+    active_policy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +149,11 @@ class FinalOutcome:
     ticket_id: str
     status: str
     response: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Who makes an administrative change, and when: every audited job carries one."""
+
+    at: str
+    actor: str

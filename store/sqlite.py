@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -16,6 +17,8 @@ from store.migrations import migrate
 from store.queries import TicketFilter
 from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
 from store.writer import GroupWriter, WriterStats
+
+T = TypeVar("T")
 
 
 class SqliteStore:
@@ -63,6 +66,10 @@ class SqliteStore:
 
     async def secret(self) -> bytes:
         return await self._writer.run(_secret)
+
+    async def execute(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run an administrative job (read or write) on the writer, committed with its batch."""
+        return await self._writer.run(job)
 
     async def purge_personal_data(self, before: str) -> int:
         """Clear personal fields of tickets whose business date is before `before`; return how many."""

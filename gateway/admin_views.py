@@ -1,0 +1,198 @@
+"""The administration API (JSON, admin credentials): overrides, counts, watches, histories, policies, audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from gateway.auth import IDENTITY
+from gateway.errors import ContentInvalid, GatewayError, Issue
+from gateway.keys import ADMIN, SCHEMAS
+from gateway.openapi import OPENAPI
+from gateway.policies import load_policy_bytes
+from handlers.models import PositiveId
+
+routes = web.RouteTableDef()
+
+
+class PreconditionRequired(GatewayError):
+    code = "PRECONDITION_REQUIRED"
+    http_status = 428
+
+
+def _actor(request: web.Request) -> str:
+    return request[IDENTITY].name
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ContentInvalid("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ContentInvalid("the body must be a JSON object")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, limit: int = 200) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ContentInvalid(f"{name} must be a non-empty string of at most {limit} characters", (Issue(name),))
+    return value.strip()
+
+
+def _date(body: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(_text(body, name, 10))
+    except ValueError:
+        raise ContentInvalid(f"{name} must be a date (YYYY-MM-DD)", (Issue(name),)) from None
+
+
+def _positive_id(values: dict[str, Any]) -> PositiveId:
+    return PositiveId(_text(values, "type", 20), _text(values, "issuer", 20), _text(values, "number", 40))
+
+
+def _positive_id_query(request: web.Request) -> PositiveId | None:
+    query = request.query
+    if "positive_id_number" not in query:
+        return None
+    names = {"type": "positive_id_type", "issuer": "positive_id_issuer", "number": "positive_id_number"}
+    return _positive_id({key: query.get(name) for key, name in names.items()})
+
+
+def _nested(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = body.get(name)
+    if not isinstance(value, dict):
+        raise ContentInvalid(f"{name} must be an object", (Issue(name),))
+    return value
+
+
+@routes.get("/v1/admin/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)
+
+
+@routes.get("/v1/admin/overrides")
+async def list_overrides(request: web.Request) -> web.Response:
+    return web.json_response({"overrides": await request.app[ADMIN].overrides(_positive_id_query(request))})
+
+
+@routes.post("/v1/admin/overrides")
+async def grant_override(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    positive_id = _positive_id(_nested(body, "positive_id"))
+    granted = await request.app[ADMIN].grant_override(positive_id, _text(body, "reason"), _actor(request))
+    return web.json_response(granted, status=201)
+
+
+@routes.post("/v1/admin/overrides/{override_id:[0-9]{1,12}}/revoke")
+async def revoke_override(request: web.Request) -> web.Response:
+    override_id = int(request.match_info["override_id"])
+    return web.json_response(await request.app[ADMIN].revoke_override(override_id, _actor(request)))
+
+
+@routes.post("/v1/admin/count-overrides")
+async def count_override(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    kind = _text(body, "kind", 10)
+    value = body.get("value")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
+        raise ContentInvalid("value must be a whole number from 0 to 100000", (Issue("value"),))
+    until = _date(body, "until") if kind == "freeze" else None
+    positive_id = _positive_id(_nested(body, "positive_id"))
+    done = await request.app[ADMIN].set_count(positive_id, kind, value, until, _text(body, "reason"), _actor(request))
+    return web.json_response(done, status=201)
+
+
+@routes.get("/v1/admin/customers/history")
+async def customer_history(request: web.Request) -> web.Response:
+    positive_id = _positive_id_query(request)
+    if positive_id is None:
+        raise ContentInvalid("give positive_id_type, positive_id_issuer and positive_id_number")
+    return web.json_response(await request.app[ADMIN].customer_history(positive_id))
+
+
+@routes.get("/v1/admin/cashiers/{cashier_id}/history")
+async def cashier_history(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[ADMIN].cashier_history(request.match_info["cashier_id"][:40]))
+
+
+@routes.get("/v1/admin/pattern-watches")
+async def list_watches(request: web.Request) -> web.Response:
+    return web.json_response({"pattern_watches": await request.app[ADMIN].watches()})
+
+
+@routes.post("/v1/admin/pattern-watches")
+async def add_watch(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    watch: dict[str, Any] = {"watch_id": _text(body, "watch_id", 40), "description": _text(body, "description")}
+    for name in ("item_id", "node_id"):
+        watch[name] = _text(body, name, 40) if body.get(name) is not None else None
+    for name in ("purchase_from", "purchase_to", "return_from", "return_to"):
+        watch[name] = _date(body, name).isoformat()
+    return web.json_response(await request.app[ADMIN].add_watch(watch, _actor(request)), status=201)
+
+
+@routes.post("/v1/admin/pattern-watches/{watch_id}/retire")
+async def retire_watch(request: web.Request) -> web.Response:
+    return web.json_response(
+        await request.app[ADMIN].retire_watch(request.match_info["watch_id"][:40], _actor(request))
+    )
+
+
+@routes.get("/v1/admin/policies")
+async def list_policies(request: web.Request) -> web.Response:
+    return web.json_response({"policies": await request.app[ADMIN].policy_versions()})
+
+
+@routes.get("/v1/admin/policies/active")
+async def active_policy(request: web.Request) -> web.Response:
+    active = await request.app[ADMIN].active_policy()
+    return web.json_response(active, headers={"ETag": active["etag"]})
+
+
+@routes.put("/v1/admin/policies/active")
+async def activate_policy(request: web.Request) -> web.Response:
+    """Switch the chain to a stored version; If-Match must carry the ETag of the version active now."""
+    if_match = request.headers.get("If-Match")
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the active policy (GET /v1/admin/policies/active)")
+    version = _text(await _json_body(request), "version", 40)
+    stored = await request.app[ADMIN].policy(version)
+    policy_set = load_policy_bytes(bytes(stored["content"]), request.app[SCHEMAS])
+    activated = await request.app[ADMIN].activate(policy_set, if_match, _actor(request))
+    return web.json_response(activated, headers={"ETag": activated["etag"]})
+
+
+@routes.get("/v1/admin/policies/{version}")
+async def get_policy(request: web.Request) -> web.Response:
+    stored = await request.app[ADMIN].policy(request.match_info["version"][:40])
+    return web.Response(body=bytes(stored["content"]), content_type="application/xml", headers={"ETag": stored["etag"]})
+
+
+@routes.put("/v1/admin/policies/{version}")
+async def put_policy(request: web.Request) -> web.Response:
+    """Upload a version (checked by the policy loader); replacing one needs its current ETag in If-Match."""
+    content = await request.read()
+    policy_set = load_policy_bytes(content, request.app[SCHEMAS])
+    if policy_set.version != request.match_info["version"]:
+        raise ContentInvalid(f"the document is version {policy_set.version}, not {request.match_info['version']}")
+    stored = await request.app[ADMIN].upload_policy(
+        policy_set, content, request.headers.get("If-Match"), _actor(request)
+    )
+    return web.json_response(
+        stored, status=201 if request.headers.get("If-Match") is None else 200, headers={"ETag": stored["etag"]}
+    )
+
+
+@routes.get("/v1/admin/audit")
+async def audit(request: web.Request) -> web.Response:
+    try:
+        limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
+        offset = max(int(request.query.get("offset", "0")), 0)
+    except ValueError:
+        raise ContentInvalid("limit and offset are whole numbers") from None
+    return web.json_response({"entries": await request.app[ADMIN].audit(limit, offset)})

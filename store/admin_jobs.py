@@ -1,0 +1,185 @@
+"""Write jobs of administration: overrides, count overrides, pattern watches, policy versions, each audited."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from handlers.errors import LimitReached, NotFoundError, PreconditionFailed
+from store.records import Stamp
+
+Job = Callable[[sqlite3.Connection], Any]
+
+
+def audit(connection: sqlite3.Connection, stamp: Stamp, action: str, target: str, before: Any, after: Any) -> None:
+    """Append to the audit log (triggers forbid changing it afterwards)."""
+    connection.execute(
+        "INSERT INTO audit_log (at, actor, action, target, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)",
+        (stamp.at, stamp.actor, action, target, _json(before), _json(after)),
+    )
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def rows(connection: sqlite3.Connection, sql: str, *params: object) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def grant_override(grant: dict[str, Any], stamp: Stamp, maximum: int, display: str) -> Job:
+    """Grant a customer service override unless the customer already had `maximum` (revoked ones aside)."""
+
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        issued = connection.execute(
+            "SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ? AND status != 'revoked'",
+            (grant["positive_id_hash"],),
+        ).fetchone()[0]
+        if issued >= maximum:
+            raise LimitReached(f"this customer already had {issued} customer service overrides (maximum {maximum})")
+        cursor = connection.execute(
+            "INSERT INTO service_overrides (positive_id_hash, granted_by, reason, granted_on, expires_on, status)"
+            " VALUES (?, ?, ?, ?, ?, 'active')",
+            (grant["positive_id_hash"], stamp.actor, grant["reason"], grant["granted_on"], grant["expires_on"]),
+        )
+        created = {"override_id": cursor.lastrowid, "customer": display, **_public(grant), "status": "active"}
+        audit(connection, stamp, "override.grant", f"override/{cursor.lastrowid}", None, created)
+        return created
+
+    return job
+
+
+def _public(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != "positive_id_hash"}
+
+
+def revoke_override(override_id: int, stamp: Stamp) -> Job:
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        found = rows(connection, "SELECT * FROM service_overrides WHERE override_id = ?", override_id)
+        if not found:
+            raise NotFoundError(f"override {override_id} does not exist")
+        connection.execute("UPDATE service_overrides SET status = 'revoked' WHERE override_id = ?", (override_id,))
+        before = _public(found[0])
+        after = {**before, "status": "revoked"}
+        audit(connection, stamp, "override.revoke", f"override/{override_id}", before, after)
+        return after
+
+    return job
+
+
+def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        target = values["positive_id_hash"]
+        before = rows(connection, "SELECT * FROM count_overrides WHERE positive_id_hash = ?", target)
+        connection.execute(
+            "INSERT OR REPLACE INTO count_overrides (positive_id_hash, kind, value, set_on, until, set_by, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                target,
+                values["kind"],
+                values["value"],
+                values["set_on"],
+                values.get("until"),
+                stamp.actor,
+                values["reason"],
+            ),
+        )
+        after = {**_public(values), "set_by": stamp.actor}
+        audit(connection, stamp, f"count.{values['kind']}", f"customer/{target[:12]}", _strip(before), after)
+        return after
+
+    return job
+
+
+def _strip(found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return _public(found[0]) if found else None
+
+
+def add_watch(watch: dict[str, Any], stamp: Stamp) -> Job:
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        if rows(connection, "SELECT watch_id FROM pattern_watches WHERE watch_id = ?", watch["watch_id"]):
+            raise LimitReached(f"pattern watch {watch['watch_id']} already exists")
+        connection.execute(
+            "INSERT INTO pattern_watches (watch_id, item_id, node_id, purchase_from, purchase_to, return_from,"
+            " return_to, description, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                watch["watch_id"],
+                watch.get("item_id"),
+                watch.get("node_id"),
+                watch["purchase_from"],
+                watch["purchase_to"],
+                watch["return_from"],
+                watch["return_to"],
+                watch["description"],
+                stamp.actor,
+            ),
+        )
+        audit(connection, stamp, "watch.create", f"watch/{watch['watch_id']}", None, watch)
+        return {**watch, "created_by": stamp.actor, "retired_at": None}
+
+    return job
+
+
+def retire_watch(watch_id: str, stamp: Stamp) -> Job:
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        found = rows(connection, "SELECT * FROM pattern_watches WHERE watch_id = ? AND retired_at IS NULL", watch_id)
+        if not found:
+            raise NotFoundError(f"no active pattern watch {watch_id}")
+        connection.execute("UPDATE pattern_watches SET retired_at = ? WHERE watch_id = ?", (stamp.at, watch_id))
+        audit(connection, stamp, "watch.retire", f"watch/{watch_id}", found[0], {**found[0], "retired_at": stamp.at})
+        return {**found[0], "retired_at": stamp.at}
+
+    return job
+
+
+def put_policy(version: str, content: bytes, etag: str, stamp: Stamp, if_match: str | None) -> Job:
+    """Store a policy version; replacing an existing one needs its current ETag (If-Match), else 412."""
+
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        found = rows(connection, "SELECT version, etag, activated_at FROM policy_versions WHERE version = ?", version)
+        if found and if_match != found[0]["etag"]:
+            raise PreconditionFailed(f"policy version {version} changed since you read it (send its current ETag)")
+        if not found and if_match not in (None, "*"):
+            raise PreconditionFailed(f"policy version {version} does not exist yet")
+        connection.execute(
+            "INSERT OR REPLACE INTO policy_versions (version, content, etag, created_by, created_at, activated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (version, content, etag, stamp.actor, stamp.at, found[0]["activated_at"] if found else None),
+        )
+        after = {"version": version, "etag": etag}
+        audit(connection, stamp, "policy.upload", f"policy/{version}", found[0] if found else None, after)
+        return after
+
+    return job
+
+
+def activate_policy(version: str, stamp: Stamp, if_match: str | None) -> Job:
+    """Make a stored version the active one; If-Match must name the currently active version's ETag."""
+
+    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+        current = active_policy(connection)
+        if if_match is not None and (current is None or if_match != current["etag"]):
+            raise PreconditionFailed("the active policy changed since you read it")
+        found = rows(connection, "SELECT version, etag FROM policy_versions WHERE version = ?", version)
+        if not found:
+            raise NotFoundError(f"policy version {version} does not exist")
+        connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('active_policy', ?)", (version,))
+        connection.execute("UPDATE policy_versions SET activated_at = ? WHERE version = ?", (stamp.at, version))
+        before = {"version": current["version"]} if current else None
+        audit(connection, stamp, "policy.activate", f"policy/{version}", before, {"version": version})
+        return {"version": version, "etag": found[0]["etag"]}
+
+    return job
+
+
+def active_policy(connection: sqlite3.Connection) -> dict[str, Any] | None:
+    found = rows(
+        connection,
+        "SELECT p.version, p.etag, p.content FROM meta m JOIN policy_versions p ON p.version = m.value"
+        " WHERE m.key = 'active_policy'",
+    )
+    return found[0] if found else None

@@ -1,0 +1,114 @@
+"""Reading the history the rules need: customer returns and exceptions, overrides, cashier exceptions, watches."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
+from handlers.policy_model import PatternWatch
+from store.records import HistoryQuery
+
+
+def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History:
+    """The customer's and cashier's history since `query.since`, quantities already returned, overrides, watches."""
+    since = query.since.isoformat()
+    history = History(
+        cashier_exception_dates=_exception_dates(connection, "cashier", query.cashier_id, since),
+        returned_quantities=_returned(connection, query.sale_items),
+        pattern_watches=_watches(connection),
+    )
+    if query.positive_id_hash is None:
+        return history
+    return _with_customer(connection, history, query.positive_id_hash, query)
+
+
+def _with_customer(connection: sqlite3.Connection, history: History, customer: str, query: HistoryQuery) -> History:
+    since = query.since.isoformat()
+    returns = tuple(
+        PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
+        for day, receipted, items, amount, watch in connection.execute(
+            "SELECT return_date, receipted, items, amount, pattern_watch FROM customer_returns"
+            " WHERE positive_id_hash = ? AND return_date >= ?",
+            (customer, since),
+        )
+    )
+    total = connection.execute(
+        "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND reversed_at IS NULL",
+        (customer,),
+    ).fetchone()[0]
+    override = _count_override(connection, customer)
+    dates: tuple[date, ...] = ()
+    if override is not None:
+        point = override.until if override.kind is CountOverrideKind.FREEZE and override.until else override.set_on
+        dates = _exception_dates(connection, "customer", customer, (point + timedelta(days=1)).isoformat())
+    available = connection.execute(
+        "SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ? AND status = 'active' AND expires_on >= ?",
+        (customer, query.today.isoformat()),
+    ).fetchone()[0]
+    return replace(
+        history,
+        customer_returns=returns,
+        customer_exception_total=total,
+        customer_exception_dates=dates,
+        count_override=override,
+        overrides_available=available,
+    )
+
+
+def _count_override(connection: sqlite3.Connection, customer: str) -> CountOverride | None:
+    row = connection.execute(
+        "SELECT kind, value, set_on, until FROM count_overrides WHERE positive_id_hash = ?", (customer,)
+    ).fetchone()
+    if row is None:
+        return None
+    kind, value, set_on, until = row
+    return CountOverride(
+        CountOverrideKind(kind), int(value), date.fromisoformat(set_on), date.fromisoformat(until) if until else None
+    )
+
+
+def _watches(connection: sqlite3.Connection) -> tuple[PatternWatch, ...]:
+    """Pattern watches defined through the administration API and not retired."""
+    cursor = connection.execute(
+        "SELECT watch_id, item_id, node_id, purchase_from, purchase_to, return_from, return_to, description"
+        " FROM pattern_watches WHERE retired_at IS NULL"
+    )
+    return tuple(_watch(*row) for row in cursor.fetchall())
+
+
+def _watch(
+    watch_id: str,
+    item: str | None,
+    node: str | None,
+    bought_from: str,
+    bought_to: str,
+    back_from: str,
+    back_to: str,
+    text: str,
+) -> PatternWatch:
+    day = date.fromisoformat
+    return PatternWatch(watch_id, day(bought_from), day(bought_to), day(back_from), day(back_to), text, item, node)
+
+
+def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
+    rows = connection.execute(
+        "SELECT occurred_on FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
+        " AND reversed_at IS NULL",
+        (kind, subject, since),
+    )
+    return tuple(date.fromisoformat(row[0]) for row in rows)
+
+
+def _returned(
+    connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
+) -> dict[tuple[str, str], Decimal]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for sale, item in sale_items:
+        for (quantity,) in connection.execute(
+            "SELECT quantity FROM returned_quantities WHERE original_sale = ? AND item_id = ?", (sale, item)
+        ):
+            totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
+    return totals
