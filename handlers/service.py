@@ -18,13 +18,13 @@ from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid
 from handlers.exceptions import ExceptionSettings, planner
 from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
-from handlers.policy_model import PolicySet
+from handlers.policy_model import PatternWatch, PolicySet
 from handlers.privacy import masked_customer, positive_id_display, positive_id_hash, sealed_customer
 from handlers.questions import pattern_watch_hits
 from handlers.respond import authorize_response
 from handlers.selection import item_nodes
 from store.base import Store
-from store.records import DecisionRecord, FinalSubmission, HistoryQuery, LineRecord, TicketOpening
+from store.records import DecisionRecord, FinalSubmission, HistoryQuery, LineRecord, Opened, TicketOpening
 
 HISTORY_DAYS = 3660
 
@@ -87,7 +87,8 @@ class ReturnsService:
             opened.history.overrides_available,
         )
         body = serialize(response_xml.to_xml(response))
-        record = self._decision_record(request, opened.ticket_id, opened.attempt_no, evaluation, policy_set, body)
+        watches = policy_set.pattern_watches + opened.history.pattern_watches
+        record = self._decision_record(request, opened, evaluation, policy_set, body, watches)
         stored = await self.store.store_decision(record)
         if stored != body:
             return opened.ticket_id, Answer(stored, duplicate=True)
@@ -168,15 +169,15 @@ class ReturnsService:
     def _decision_record(
         self,
         request: AuthorizeRequest,
-        ticket_id: str,
-        attempt_no: int,
+        opened: Opened,
         evaluation: Evaluation,
         policy_set: PolicySet,
         body: bytes,
+        watches: tuple[PatternWatch, ...],
     ) -> DecisionRecord:
         return DecisionRecord(
-            ticket_id=ticket_id,
-            attempt_no=attempt_no,
+            ticket_id=opened.ticket_id,
+            attempt_no=opened.attempt_no,
             message_id=request.header.message_id,
             responded_at=self._now(),
             policy_version=policy_set.version,
@@ -185,7 +186,7 @@ class ReturnsService:
             customer_information_required=evaluation.customer_information_required,
             override_used=evaluation.override_used,
             decision_json=decision_json(evaluation),
-            lines=_line_records(request, evaluation, policy_set),
+            lines=_line_records(request, evaluation, policy_set, watches),
             response=body,
         )
 
@@ -204,13 +205,15 @@ def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
     return f"{prefix}{header.store_id}-{header.business_date:%Y%m%d}-{tail}"
 
 
-def _line_records(request: AuthorizeRequest, evaluation: Evaluation, policy_set: PolicySet) -> tuple[LineRecord, ...]:
+def _line_records(
+    request: AuthorizeRequest, evaluation: Evaluation, policy_set: PolicySet, watches: tuple[PatternWatch, ...]
+) -> tuple[LineRecord, ...]:
     today = request.header.business_date
     records = []
     for line, decision in zip(request.lines, evaluation.lines, strict=True):
         bought = line.purchase_date
         watch = bought is not None and bool(
-            pattern_watch_hits(policy_set.pattern_watches, line.item_id, item_nodes(policy_set, line), bought, today)
+            pattern_watch_hits(watches, line.item_id, item_nodes(policy_set, line), bought, today)
         )
         records.append(
             LineRecord(
