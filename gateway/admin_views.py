@@ -192,7 +192,7 @@ async def put_policy(request: web.Request) -> web.Response:
 async def audit(request: web.Request) -> web.Response:
     try:
         limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
-        offset = max(int(request.query.get("offset", "0")), 0)
+        offset = min(max(int(request.query.get("offset", "0")), 0), 1_000_000_000)
     except ValueError:
         raise ContentInvalid("limit and offset are whole numbers") from None
     return web.json_response({"entries": await request.app[ADMIN].audit(limit, offset)})

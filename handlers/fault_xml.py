@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.decision import Fault
 from handlers.xmlcommon import Element, child, children, root, sub, text
 
 ROOT = "Fault"
 
 
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text: str) -> str:
+    """Text that XML can carry: characters XML forbids (NUL, controls, lone surrogates) become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)[:1000]
+
+
 def to_xml(fault: Fault) -> Element:
     element = root(ROOT)
     sub(element, "Code", fault.code)
-    sub(element, "Message", fault.message[:1000] or fault.code)
+    sub(element, "Message", clean(fault.message) or fault.code)
     if fault.issues:
         holder = sub(element, "Issues")
         for message, line, column, xpath in fault.issues[:100]:
             attributes = {
-                name: str(value)
+                name: clean(str(value))
                 for name, value in (("line", line), ("column", column), ("xpath", xpath))
                 if value is not None
             }
-            sub(holder, "Issue", message[:1000] or "issue", **attributes)
+            sub(holder, "Issue", clean(message) or "issue", **attributes)
     return element
 
 
