@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import cli_admin, cli_evaluate, cli_replay, cli_serve, cli_validate
+from gateway import cli_admin, cli_evaluate, cli_remote, cli_replay, cli_serve, cli_validate
 
 Runner = Callable[[argparse.Namespace], int]
 USAGE_ERROR = 2
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Point-of-return authorization: validate messages, dry-run policies, serve tills.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cli_validate, cli_evaluate, cli_serve, cli_replay, cli_admin):
+    for module in (cli_validate, cli_evaluate, cli_serve, cli_replay, cli_admin, cli_remote):
         module.add_commands(commands)
     return parser
 

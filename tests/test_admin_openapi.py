@@ -14,7 +14,9 @@ from tests.serverproc import serving
 SCHEMATHESIS = shutil.which("schemathesis") or shutil.which("st")
 
 
-@pytest.mark.skipif(SCHEMATHESIS is None, reason="schemathesis is a dev dependency; install with pip install -e '.[dev]'")
+@pytest.mark.skipif(
+    SCHEMATHESIS is None, reason="schemathesis is a dev dependency; install with pip install -e '.[dev]'"
+)
 def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
     credential, secret = new_credential("admin", "api-key", ("*",), True, "")
     (tmp_path / "returns-gateway.toml").write_text(to_toml(credential))
