@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from handlers.decision import AuthorizeResponse, CodedResponse, LineDecision, Reason
 from handlers.models import ResponseType, TenderType
+from handlers.texts_xml import read_descriptions, read_receipt_messages, write_descriptions, write_receipt_messages
 from handlers.xmlcommon import (
     Element,
     child,
@@ -13,13 +14,9 @@ from handlers.xmlcommon import (
     opt_sub,
     opt_text,
     parse_bool,
-    read_descriptions,
-    read_receipt_messages,
     root,
     sub,
     text,
-    write_descriptions,
-    write_receipt_messages,
 )
 
 ROOT = "AuthorizeReturnResponse"

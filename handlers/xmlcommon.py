@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from lxml import etree
 
-from handlers.decision import Description, ReceiptMessage
 from handlers.models import (
     Address,
     Customer,
@@ -184,26 +183,6 @@ def _read_address(element: Source) -> Address | None:
     )
 
 
-def read_descriptions(element: Source) -> tuple[Description, ...]:
-    return tuple(
-        Description(item.get("lang", ""), text(item, "Short"), opt_text(item, "Long"))
-        for item in children(element, "Description")
-    )
-
-
-def read_receipt_messages(element: Source) -> tuple[ReceiptMessage, ...]:
-    found = child(element, "ReceiptMessages")
-    if found is None:
-        return ()
-    return tuple(
-        ReceiptMessage(
-            item.get("id", ""),
-            tuple((part.get("lang", ""), (part.text or "").strip()) for part in children(item, "Text")),
-        )
-        for item in children(found, "Message")
-    )
-
-
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -313,19 +292,3 @@ def _write_address(parent: Element, address: Address) -> None:
     opt_sub(holder, "Region", address.region)
     opt_sub(holder, "PostalCode", address.postal_code)
     sub(holder, "Country", address.country)
-
-
-def write_descriptions(parent: Element, descriptions: Iterable[Description]) -> None:
-    for description in descriptions:
-        holder = sub(parent, "Description", lang=description.lang)
-        sub(holder, "Short", description.short)
-        opt_sub(holder, "Long", description.long)
-
-
-def write_receipt_messages(parent: Element, messages: tuple[ReceiptMessage, ...]) -> None:
-    if messages:
-        holder = sub(parent, "ReceiptMessages")
-        for message in messages:
-            item = sub(holder, "Message", id=message.message_id)
-            for lang, words in message.texts:
-                sub(item, "Text", words, lang=lang)

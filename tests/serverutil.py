@@ -54,3 +54,14 @@ def count(db: Path, sql: str, *params: object) -> int:
 def table_counts(db: Path) -> dict[str, int]:
     tables = ("tickets", "attempts", "ticket_lines", "messages", "final_results", "exceptions", "customer_returns")
     return {table: count(db, f"SELECT COUNT(*) FROM {table}") for table in tables}
+
+
+EMPTY = {
+    "tickets": 0,
+    "attempts": 0,
+    "ticket_lines": 0,
+    "messages": 0,
+    "final_results": 0,
+    "exceptions": 0,
+    "customer_returns": 0,
+}

@@ -27,7 +27,10 @@ def test_admin_commands_against_a_running_gateway(tmp_path: Path, capsys: pytest
 
         assert admin("policy", "publish", str(newer), "--activate")[0] == 0
         code, listing = admin("policy", "list")
-        assert code == 0 and {v["version"]: v["active"] for v in json.loads(listing)["policies"]} == {"2026.11-1": False, "2026.12-1": True}
+        assert code == 0 and {v["version"]: v["active"] for v in json.loads(listing)["policies"]} == {
+            "2026.11-1": False,
+            "2026.12-1": True,
+        }
         assert admin("policy", "publish", str(newer))[0] == 0
         assert admin("policy", "activate", "2026.11-1")[0] == 0
         code, granted = admin("override", "grant", *customer, "--reason", "stolen ID")
@@ -35,7 +38,20 @@ def test_admin_commands_against_a_running_gateway(tmp_path: Path, capsys: pytest
         assert json.loads(admin("override", "list", *customer)[1])["overrides"][0]["reason"] == "stolen ID"
         assert admin("override", "revoke", str(json.loads(granted)["override_id"]))[0] == 0
         assert admin("count", *customer, "reset", "0", "--reason", "reviewed")[0] == 0
-        watch = ["--node", "TV", "--purchase-from", "2027-01-31", "--purchase-to", "2027-02-06", "--return-from", "2027-02-08", "--return-to", "2027-02-14", "--description", "big game"]
+        watch = [
+            "--node",
+            "TV",
+            "--purchase-from",
+            "2027-01-31",
+            "--purchase-to",
+            "2027-02-06",
+            "--return-from",
+            "2027-02-08",
+            "--return-to",
+            "2027-02-14",
+            "--description",
+            "big game",
+        ]
         assert admin("watch", "add", "BIG-GAME", *watch)[0] == 0
         assert admin("watch", "add", "BIG-GAME", *watch)[0] == 1
         assert "BIG-GAME" in admin("watch", "list")[1]

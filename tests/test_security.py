@@ -17,19 +17,10 @@ from gateway.settings import Settings, load_settings
 from gateway.xmlio import parse_xml
 from handlers import fault_xml
 from tests.hostile import Hostile, hostile_requests
-from tests.serverutil import Client, example, field, post, table_counts
+from tests.serverutil import EMPTY, Client, example, field, post, table_counts
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 HOSTILE = hostile_requests()
-EMPTY = {
-    "tickets": 0,
-    "attempts": 0,
-    "ticket_lines": 0,
-    "messages": 0,
-    "final_results": 0,
-    "exceptions": 0,
-    "customer_returns": 0,
-}
 
 
 def test_the_hostile_corpus_is_large_enough() -> None:

@@ -14,18 +14,9 @@ from gateway.settings import Settings, load_settings
 from gateway.xmlio import parse_xml
 from handlers import fault_xml
 from tests.conftest import CORPUS
-from tests.serverutil import Client, count, example, field, post, table_counts
+from tests.serverutil import EMPTY, Client, count, example, field, post, table_counts
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
-EMPTY = {
-    "tickets": 0,
-    "attempts": 0,
-    "ticket_lines": 0,
-    "messages": 0,
-    "final_results": 0,
-    "exceptions": 0,
-    "customer_returns": 0,
-}
 
 
 @pytest.fixture
