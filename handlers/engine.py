@@ -108,22 +108,25 @@ def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
     question = CATALOGUE[rule.question]
     context.params = rule.params
     has_id = context.has_positive_id
-    value = None if question.needs_positive_id and not has_id else question.ask(context)
+    needs_id = question.needs_positive_id
+    value = None if needs_id and not has_id else question.ask(context)
     answer = match_answer(rule, question, value)
     outcome = answer.outcome
-    code = context.policy_set.codes[outcome.code] if outcome.code else None
-    changed = code is not None and (state.code is None or code.rank > state.code.rank)
-    if changed:
-        state.code = code
-    if (value is None and question.needs_positive_id) or (outcome.positive_id_required and not has_id):
+    code_id = outcome.code
+    changed = False
+    if code_id is not None:
+        code = context.policy_set.codes[code_id]
+        if state.code is None or code.rank > state.code.rank:
+            state.code, changed = code, True
+    if (value is None and needs_id) or (outcome.positive_id_required and not has_id):
         state.id_required = True
-    _collect(state, outcome)
+    if outcome.collects:
+        _collect(state, outcome)
+    label = answer.label
     state.steps.append(
-        TraceStep(
-            rule.rule_id, rule.question, describe(value), answer.label, outcome.action_name, outcome.code, changed
-        )
+        TraceStep(rule.rule_id, rule.question, describe(value), label, outcome.action_name, code_id, changed)
     )
-    state.reasons.append(Reason(rule.rule_id, rule.question, answer.label, outcome.code))
+    state.reasons.append(Reason(rule.rule_id, rule.question, label, code_id))
     return outcome
 
 
@@ -140,24 +143,27 @@ def _collect(state: _LineState, outcome: Outcome) -> None:
 
 def match_answer(rule: Rule, question: Question, value: Value) -> Answer:
     """The answer a value selects; the loader guarantees exactly one exists."""
-    answers = rule.answers
-    if value is None:
-        found = [a for a in answers if a.kind is AnswerKind.MISSING]
-    elif question.kind is Kind.BOOL:
-        found = [a for a in answers if a.kind is AnswerKind.IS and a.flag == value]
-    elif question.kind is Kind.NUMBER:
+    kind = question.kind
+    if value is None or kind is Kind.BOOL or kind is Kind.CHOICE:
+        found = rule.lookup.get(value)
+    elif kind is Kind.NUMBER:
         number = cast(Decimal, value)
-        found = [
-            a for a in answers if a.kind is AnswerKind.RANGE and a.low <= number and (a.high is None or number < a.high)
-        ]
-    elif question.kind is Kind.ANY_OF:
-        found = [a for a in answers if a.kind is AnswerKind.IN and a.values & cast(frozenset[str], value)]
+        found = next(
+            (
+                a
+                for a in rule.answers
+                if a.kind is AnswerKind.RANGE and a.low <= number and (a.high is None or number < a.high)
+            ),
+            None,
+        )
     else:
-        found = [a for a in answers if a.kind is AnswerKind.IN and value in a.values]
-    found = found or [a for a in answers if a.kind is AnswerKind.OTHERWISE]
-    if not found:
+        chosen = cast(frozenset[str], value)
+        found = next((a for a in rule.answers if a.kind is AnswerKind.IN and a.values & chosen), None)
+    if found is None and value is not None:
+        found = rule.otherwise
+    if found is None:
         raise LookupError(f"rule '{rule.rule_id}' has no answer for {describe(value)}")
-    return found[0]
+    return found
 
 
 def describe(value: Value) -> str:
@@ -204,8 +210,8 @@ def _line_decision(
     kind = code.response_type
     approved = line.quantity if kind.approves else Decimal(0)
     currency = request.header.currency
-    _, fee, refund = refund_amounts(line, approved, state.fees, currency)
-    potential = refund if approved == line.quantity else refund_amounts(line, line.quantity, state.fees, currency)[2]
+    fee, refund = refund_amounts(line, approved, state.fees, currency)
+    potential = refund if approved == line.quantity else refund_amounts(line, line.quantity, state.fees, currency)[1]
     tenders = () if kind is ResponseType.DENIAL else refund_tenders(policy_set, line, state.tenders, potential)
     return LineDecision(
         line_number=line.line_number,
@@ -229,7 +235,7 @@ def _apply_override(
     """A customer service override approves every line in full with the dedicated code."""
     code = policy_set.codes[policy_set.settings.override_code]
     line = next(item for item in request.lines if item.line_number == decision.line_number)
-    _, _, refund = refund_amounts(line, line.quantity, [], request.header.currency)
+    _, refund = refund_amounts(line, line.quantity, [], request.header.currency)
     tenders = decision.refund_tenders or refund_tenders(policy_set, line, None, refund)
     reason = Reason("customer-service-override", "CustomerServiceOverride", "granted", code.code)
     overridden = replace(

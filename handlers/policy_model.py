@@ -76,6 +76,14 @@ class Outcome:
     fee_percent: Decimal | None = None
     fee_fixed: Decimal | None = None
 
+    collects: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        """`collects`: the answer sets more than action and code (messages, tenders, disposition or a fee)."""
+        fee = self.fee_percent is not None or self.fee_fixed is not None
+        collects = bool(self.messages) or self.tenders is not None or self.disposition is not None or fee
+        object.__setattr__(self, "collects", collects)
+
 
 class AnswerKind(Symbol):
     IS = "is"
@@ -101,11 +109,15 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A question with its answers; `lookup` finds is=/in= answers by value (None: the missing answer)."""
+
     rule_id: str
     question: str
     params: dict[str, str]
     answers: tuple[Answer, ...]
     line: int
+    lookup: dict[object, Answer] = field(default_factory=dict)
+    otherwise: Answer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +198,11 @@ class PolicySet:
     merchandise: Hierarchy
     pattern_watches: tuple[PatternWatch, ...]
     policies: tuple[Policy, ...]
+    # Indexes built once by selection.index_policies, and `memo`, a bounded cache of store scopes and selections.
     by_merchandise: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
     ranks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    item_chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    memo: dict[object, object] = field(default_factory=dict)
 
     def default_policy(self, receipted: bool) -> Policy:
         kind = PolicyKind.DEFAULT_RECEIPTED if receipted else PolicyKind.DEFAULT_NONRECEIPTED

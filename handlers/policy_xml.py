@@ -228,12 +228,15 @@ class PolicyReader:
 
     def _rule(self, element: Element) -> Rule:
         params = {param.get("name", ""): param.get("value", "") for param in element.iterchildren(p("Param"))}
+        answers = tuple(_answer(answer) for answer in element.iterchildren(p("Answer")))
         return Rule(
             rule_id=element.get("id", ""),
             question=element.get("question", ""),
             params=params,
-            answers=tuple(_answer(answer) for answer in element.iterchildren(p("Answer"))),
+            answers=answers,
             line=_line(element),
+            lookup=_lookup(answers),
+            otherwise=next((a for a in answers if a.kind is AnswerKind.OTHERWISE), None),
         )
 
 
@@ -242,6 +245,22 @@ def _descriptions(element: Element) -> tuple[Description, ...]:
         Description(item.get("lang", ""), _text(item, "Short"), item.findtext(p("Long")))
         for item in element.iterchildren(p("Description"))
     )
+
+
+def _lookup(answers: tuple[Answer, ...]) -> dict[object, Answer]:
+    """Exact-match answers by value: is= by its flag, in= by each value, missing by None (first one wins)."""
+    found: dict[object, Answer] = {}
+    for answer in answers:
+        keys: tuple[object, ...] = ()
+        if answer.kind is AnswerKind.IS:
+            keys = (answer.flag,)
+        elif answer.kind is AnswerKind.IN:
+            keys = tuple(sorted(answer.values))
+        elif answer.kind is AnswerKind.MISSING:
+            keys = (None,)
+        for key in keys:
+            found.setdefault(key, answer)
+    return found
 
 
 def _answer(element: Element) -> Answer:

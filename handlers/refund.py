@@ -24,6 +24,8 @@ def money(amount: Decimal, currency: str) -> Decimal:
 
 def restocking_fee(fees: list[Outcome], gross: Decimal, currency: str) -> Decimal:
     """The largest fee any fired answer asks for, never more than the gross amount."""
+    if not fees:
+        return minor_unit(currency) * 0
     largest = Decimal(0)
     for outcome in fees:
         if outcome.fee_percent is not None:
@@ -33,14 +35,12 @@ def restocking_fee(fees: list[Outcome], gross: Decimal, currency: str) -> Decima
     return money(min(largest, gross), currency)
 
 
-def refund_amounts(
-    line: ReturnLine, approved: Decimal, fees: list[Outcome], currency: str
-) -> tuple[Decimal, Decimal, Decimal]:
-    """(gross, restocking fee, refund): price x quantity + the quantity's share of tax - fee."""
+def refund_amounts(line: ReturnLine, approved: Decimal, fees: list[Outcome], currency: str) -> tuple[Decimal, Decimal]:
+    """(restocking fee, refund): price x quantity + the quantity's share of tax - fee."""
     gross = line.unit_price_paid * approved
-    tax = (line.tax_paid or Decimal(0)) * approved / line.quantity
+    tax = line.tax_paid * approved / line.quantity if line.tax_paid else 0
     fee = restocking_fee(fees, gross, currency)
-    return money(gross, currency), fee, money(gross + tax - fee, currency)
+    return fee, money(gross + tax - fee, currency)
 
 
 def refund_tenders(

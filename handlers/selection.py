@@ -46,7 +46,27 @@ def index_policies(policy_set: PolicySet) -> PolicySet:
     return replace(policy_set, by_merchandise={target: tuple(found) for target, found in index.items()}, ranks=ranks)
 
 
+MEMO_LIMIT = 100_000
+
+
+def _remember(policy_set: PolicySet, key: object, value: object) -> None:
+    memo = policy_set.memo
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
 def store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
+    """The store's groups and nodes (remembered per store: the policy set never changes once loaded)."""
+    found = policy_set.memo.get(("scope", store_id))
+    if isinstance(found, StoreScope):
+        return found
+    scope = _store_scope(policy_set, store_id)
+    _remember(policy_set, ("scope", store_id), scope)
+    return scope
+
+
+def _store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
     groups = frozenset(group for group, stores in policy_set.store_groups.items() if store_id in stores)
     parent = policy_set.stores.leaf_parents.get(store_id)
     return StoreScope(store_id, groups, frozenset(policy_set.stores.ancestors(parent)))
@@ -54,6 +74,9 @@ def store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
 
 def item_nodes(policy_set: PolicySet, line: ReturnLine) -> tuple[str, ...]:
     """The merchandise nodes above an item, innermost first; the till's hints for items the policy lacks."""
+    chain = policy_set.item_chains.get(line.item_id)
+    if chain is not None:
+        return chain
     tree = policy_set.merchandise
     parent = tree.leaf_parents.get(line.item_id)
     if parent is None:
@@ -98,7 +121,27 @@ def select_policy(
     customer_type: str | None,
     day: date,
 ) -> Selection:
-    """The policy deciding a line on `day`, the candidates considered, and why the winner won."""
+    """The policy deciding a line on `day`, the candidates considered, and why the winner won.
+
+    Selection depends only on these inputs and the (immutable) policy set, so it is remembered per combination.
+    """
+    key = ("selection", line.item_id, nodes, scope.store_id, line.receipted, customer_type, day)
+    found = policy_set.memo.get(key)
+    if isinstance(found, Selection):
+        return found
+    selection = _select(policy_set, line, nodes, scope, customer_type, day)
+    _remember(policy_set, key, selection)
+    return selection
+
+
+def _select(
+    policy_set: PolicySet,
+    line: ReturnLine,
+    nodes: tuple[str, ...],
+    scope: StoreScope,
+    customer_type: str | None,
+    day: date,
+) -> Selection:
     targets = (f"item:{line.item_id}", *(f"node:{node}" for node in nodes), ALL.key)
     matching = [
         policy
