@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import sqlite3
@@ -204,3 +205,17 @@ def test_credentials_add_writes_only_a_salted_hash(tmp_path: Path, capsys: pytes
     assert secret not in config.read_text()
     [credential] = load_settings(config, {}).credentials
     assert credential.stores == ("01291", "01292") and credential.matches(secret) and not credential.matches("nope")
+
+
+async def test_slow_upload_times_out_with_408(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    settings = load_settings(environ={}, db_path=tmp_path / "gateway.db", body_timeout=0.5)
+    client = await aiohttp_client(create_app(settings))
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(
+        b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 5000\r\n\r\n<Author"
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(4096), timeout=10)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408") and b"BODY_TIMEOUT" in answer
+    assert table_counts(settings.db_path) == EMPTY
