@@ -1,0 +1,1 @@
+"""HTTP and XML plumbing, settings and the command line: knows nothing of policy semantics."""

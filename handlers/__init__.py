@@ -1,0 +1,1 @@
+"""The domain: typed models, XML mapping, the pure policy engine and the message handlers."""

@@ -77,14 +77,21 @@ def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> No
             opening.business_date.isoformat(),
             opening.received_at,
             opening.origin,
-            opening.positive_id_hash,
-            opening.positive_id_display,
-            opening.customer_id,
-            opening.customer_type,
-            opening.customer_masked,
-            opening.customer_sealed,
+            *_customer(opening),
             opening.received_at,
         ),
+    )
+
+
+def _customer(opening: TicketOpening) -> tuple[str | None, ...]:
+    """The customer columns of a ticket, in table order."""
+    return (
+        opening.positive_id_hash,
+        opening.positive_id_display,
+        opening.customer_id,
+        opening.customer_type,
+        opening.customer_masked,
+        opening.customer_sealed,
     )
 
 
@@ -95,16 +102,7 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
         " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
         " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
         " customer_sealed = COALESCE(?, customer_sealed), updated_at = ? WHERE ticket_id = ?",
-        (
-            opening.positive_id_hash,
-            opening.positive_id_display,
-            opening.customer_id,
-            opening.customer_type,
-            opening.customer_masked,
-            opening.customer_sealed,
-            opening.received_at,
-            ticket_id,
-        ),
+        (*_customer(opening), opening.received_at, ticket_id),
     )
 
 
