@@ -16,7 +16,7 @@ from store.final_jobs import record_final_job
 from store.migrations import migrate
 from store.queries import TicketFilter
 from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
-from store.writer import GroupWriter, WriterStats
+from store.writer import CACHE_KIB, MMAP_BYTES, GroupWriter, WriterStats
 
 T = TypeVar("T")
 
@@ -36,7 +36,8 @@ class SqliteStore:
     async def open(self) -> None:
         await self._writer.start(_prepare)
         self._reader = await aiosqlite.connect(str(self.path))
-        await self._reader.execute("PRAGMA busy_timeout=30000")
+        for pragma in ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}"):
+            await self._reader.execute(f"PRAGMA {pragma}")
 
     async def close(self) -> None:
         await self._writer.close()

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
 
 T = TypeVar("T")
+CACHE_KIB = 65_536
+MMAP_BYTES = 256 * 1024 * 1024
 Job = Callable[[sqlite3.Connection], Any]
 
 
@@ -37,6 +39,8 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA busy_timeout=30000")
     connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     return connection
 
 
