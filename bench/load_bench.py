@@ -38,6 +38,7 @@ class Result:
     latencies: list[float]
     cpu_seconds: float
     rss_mb: list[float]
+    failures: int
 
     def line(self) -> str:
         ordered = sorted(self.latencies)
@@ -47,7 +48,7 @@ class Result:
         rss = " ".join(f"{value:.0f}" for value in self.rss_mb)
         return (
             f"{self.name:8} {self.requests / self.seconds:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
-            f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker: {rss}"
+            f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker: {rss}   non-2xx answers: {self.failures}"
         )
 
 
@@ -108,11 +109,12 @@ def rss_mb(pids: list[int]) -> list[float]:
     return sizes
 
 
-async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[int, list[float]]:
+async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[int, list[float], int]:
     """`connections` clients in a closed loop for `seconds`: 70% authorize, 30% final results."""
     traffic = Traffic(f"LB{seed}", seed)
     rng = random.Random(seed)
     latencies: list[float] = []
+    failures = 0
     deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -126,12 +128,15 @@ async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[
                     f"{base}/v1/returns/{path}", data=body, headers={"Content-Type": "application/xml"}
                 ) as reply:
                     answer = await reply.read()
+                    if reply.status >= 300:
+                        nonlocal failures
+                        failures += 1
                 latencies.append(time.perf_counter() - started)
                 if path == "authorize":
                     traffic.remember(answer, body.count(b"<LineNumber>"))
 
         await asyncio.gather(*(client() for _ in range(connections)))
-    return len(latencies), latencies
+    return len(latencies), latencies, failures
 
 
 def measure(name: str, process: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> Result:
@@ -139,10 +144,10 @@ def measure(name: str, process: subprocess.Popen[bytes], base: str, args: argpar
     pids = processes(process.pid)
     before = cpu_seconds(pids)
     started = time.perf_counter()
-    count, latencies = asyncio.run(load(base, args.seconds, args.connections, 1))
+    count, latencies, failures = asyncio.run(load(base, args.seconds, args.connections, 1))
     elapsed = time.perf_counter() - started
     workers = pids[1:] or pids
-    return Result(name, count, elapsed, latencies, cpu_seconds(pids) - before, rss_mb(workers))
+    return Result(name, count, elapsed, latencies, cpu_seconds(pids) - before, rss_mb(workers), failures)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -48,8 +48,8 @@ class Settings:
     tracked_exceptions: tuple[str, ...] = EXCEPTION_TYPES
     high_value_return: Decimal = Decimal(500)
     credentials: tuple[Credential, ...] = ()
-    rate_limit: float = 200.0
-    rate_burst: float = 400.0
+    rate_limit: float = 1000.0
+    rate_burst: float = 2000.0
     body_timeout: float = 15.0
     override_days: int = 30
     max_overrides: int = 2

@@ -46,7 +46,7 @@ def index_policies(policy_set: PolicySet) -> PolicySet:
     return replace(policy_set, by_merchandise={target: tuple(found) for target, found in index.items()}, ranks=ranks)
 
 
-MEMO_LIMIT = 100_000
+MEMO_LIMIT = 20_000
 
 
 def _remember(policy_set: PolicySet, key: object, value: object) -> None:

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
 
 T = TypeVar("T")
-CACHE_KIB = 65_536
-MMAP_BYTES = 256 * 1024 * 1024
+CACHE_KIB = 16_384
+MMAP_BYTES = 128 * 1024 * 1024
 Job = Callable[[sqlite3.Connection], Any]
 
 
