@@ -11,14 +11,16 @@ from aiohttp import web
 from gateway.admin_views import routes as admin_routes
 from gateway.auth import GUARD, Guard, auth_middleware
 from gateway.faults import fault_middleware
-from gateway.keys import ADMIN, SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
-from gateway.policies import load_policy_bytes
+from gateway.policies import load_loyalty_program, load_policy_bytes
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
 from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
+from handlers.loyalty_service import LoyaltyService
 from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
 from store.admin_queries import get_policy, register_policy
@@ -43,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_resources)
     app.add_routes(routes)
     app.add_routes(admin_routes)
+    app.add_routes(loyalty_routes)
     return app
 
 
@@ -62,6 +65,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         return load_policy_bytes(bytes(stored["content"]), schemas) if stored else policy_set
 
     holder = PolicyHolder(policy_set)
+    program = load_loyalty_program(settings.loyalty_program_path, schemas)
     app[STORE] = store
     app[SERVICE] = ReturnsService(
         store,
@@ -69,7 +73,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         secret,
         ExceptionSettings(frozenset(settings.tracked_exceptions), settings.high_value_return),
         policy_source=policy_source,
+        loyalty_program=program,
     )
+    app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
     LOG.info("serving policy set %s from %s on database %s", policy_set.version, settings.policy_path, settings.db_path)
     try:

@@ -1,15 +1,18 @@
-"""`returns-gateway credentials add` and `purge`: credentials for callers, and removal of old personal data."""
+"""Local administration commands: `credentials add`, `purge` of old personal data, and `loyalty` maintenance."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gateway.credentials import KINDS, new_credential, to_toml
-from gateway.settings import DEFAULT_CONFIG
+from gateway.policies import load_loyalty_program
+from gateway.settings import DEFAULT_CONFIG, load_settings
+from handlers.loyalty_service import LoyaltyService
 from store.sqlite import SqliteStore
 
 
@@ -46,6 +49,21 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     purge.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
     purge.set_defaults(run=run_purge)
 
+    loyalty = commands.add_parser("loyalty", help="loyalty accounts and tier maintenance, on a gateway database")
+    actions = loyalty.add_subparsers(dest="loyalty_command", required=True, metavar="ACTION")
+    maintain = actions.add_parser(
+        "maintain-tiers",
+        help="demote accounts below their tier's maintenance threshold",
+        description="Tier maintenance: the only place where customers are demoted. Prints each demotion.",
+    )
+    show = actions.add_parser("account", help="an account's balances, tier and entries as JSON")
+    show.add_argument("account_id")
+    for parser in (maintain, show):
+        parser.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
+        parser.add_argument("--config", type=Path, help="gateway TOML settings (the loyalty program)")
+    maintain.set_defaults(run=run_maintain)
+    show.set_defaults(run=run_account)
+
 
 def run_add(args: argparse.Namespace) -> int:
     stores = tuple(store.strip() for store in args.stores.split(",") if store.strip())
@@ -80,3 +98,34 @@ async def _purge(db: Path, before: str) -> int:
         return await store.purge_personal_data(before)
     finally:
         await store.close()
+
+
+async def _loyalty(args: argparse.Namespace, action: str) -> object:
+    settings = load_settings(args.config, db_path=args.db)
+    store = SqliteStore(settings.db_path)
+    await store.open()
+    try:
+        service = LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path))
+        if action == "maintain":
+            return await service.maintain_tiers()
+        return await service.account(args.account_id)
+    finally:
+        await store.close()
+
+
+def run_maintain(args: argparse.Namespace) -> int:
+    demoted = asyncio.run(_loyalty(args, "maintain"))
+    assert isinstance(demoted, list)
+    for account_id, tier in demoted:
+        print(f"{account_id}: demoted to {tier}")
+    print(f"tier maintenance: {len(demoted)} demotion(s)")
+    return 0
+
+
+def run_account(args: argparse.Namespace) -> int:
+    found = asyncio.run(_loyalty(args, "account"))
+    if found is None:
+        print(f"error: loyalty account {args.account_id} has no activity", file=sys.stderr)
+        return 1
+    print(json.dumps(found, indent=2))
+    return 0

@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway.schemas import SchemaRegistry
 from gateway.settings import Settings
 from handlers.admin import AdminService
+from handlers.loyalty_service import LoyaltyService
 from handlers.service import ReturnsService
 from store.sqlite import SqliteStore
 
@@ -15,3 +16,4 @@ SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 STORE = web.AppKey("store", SqliteStore)
 SERVICE = web.AppKey("service", ReturnsService)
 ADMIN = web.AppKey("admin", AdminService)
+LOYALTY = web.AppKey("loyalty", LoyaltyService)

@@ -1,4 +1,4 @@
-"""Loading a policy document: hardened parse, schema validation, reading and semantic checks."""
+"""Loading settings documents: the policy set (with its semantic checks) and the loyalty program."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from gateway.errors import GatewayError
 from gateway.schemas import POLICY_NS, SchemaRegistry, default_registry
 from gateway.xmlio import ParseLimits, parse_xml
 from handlers.errors import PolicyInvalid, Problem
+from handlers.loyalty import Program
+from handlers.loyalty_xml import read_program
 from handlers.policy_check import check_policy_set
 from handlers.policy_model import PolicySet
 from handlers.policy_xml import read_policy_set
 from handlers.selection import index_policies
 
 EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "policies" / "chain.xml"
+EXAMPLE_LOYALTY = Path(__file__).resolve().parent.parent / "examples" / "loyalty" / "program.xml"
 POLICY_LIMITS = ParseLimits(max_bytes=20_000_000, max_depth=40, max_elements=2_000_000)
 
 
@@ -37,3 +40,13 @@ def load_policy_bytes(data: bytes, registry: SchemaRegistry | None = None) -> Po
 
 def load_policy_file(path: Path, registry: SchemaRegistry | None = None) -> PolicySet:
     return load_policy_bytes(path.read_bytes(), registry)
+
+
+def load_loyalty_program(path: Path, registry: SchemaRegistry | None = None) -> Program:
+    """The loyalty program settings document, validated against xsd/loyalty.xsd."""
+    registry = registry or default_registry()
+    data = path.read_bytes()
+    root = parse_xml(data)
+    if registry.validate(root, data).name != "LoyaltyProgram":
+        raise ValueError(f"{path} is not a LoyaltyProgram document")
+    return read_program(root)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.credentials import Credential, from_table
-from gateway.policies import EXAMPLE_POLICY
+from gateway.policies import EXAMPLE_LOYALTY, EXAMPLE_POLICY
 from handlers.exceptions import EXCEPTION_TYPES
 
 ENV_PREFIX = "RETURNS_GATEWAY_"
@@ -24,6 +24,7 @@ class Settings:
     """Everything the gateway can be told; every field has a working embedded default.
 
     db_path: the SQLite file (created and migrated on start).  policy_path: the policy set to serve.
+    loyalty_program_path: the loyalty program settings (earn rate, rewards, return treatment, tiers).
     host, port, workers: where and how many processes listen.  secret: key for hashing positive IDs (hex);
     when empty, a random key is made once and kept in the database.  max_body_bytes: largest accepted message;
     max_batch_bytes: largest accepted batch.
@@ -38,6 +39,7 @@ class Settings:
 
     db_path: Path = Path("returns-gateway.db")
     policy_path: Path = EXAMPLE_POLICY
+    loyalty_program_path: Path = EXAMPLE_LOYALTY
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1

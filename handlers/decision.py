@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from handlers.models import ResponseType, TenderType
+from handlers.models import LoyaltyAdjustment, ResponseType, TenderType
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ class LineDecision:
     disposition_code: str | None = None
     customer_information_required: bool = False
     trace: LineTrace | None = None
+    loyalty_preview: tuple[LoyaltyAdjustment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,16 @@ from datetime import date
 from decimal import Decimal
 
 from handlers import authorize_xml
-from handlers.models import AckStatus, FinalDecision, FinalLine, FinalResult, FinalResultAck, OverrideInfo
+from handlers.adjustments_xml import read_adjustments, write_adjustments
+from handlers.models import (
+    AckStatus,
+    FinalDecision,
+    FinalLine,
+    FinalResult,
+    FinalResultAck,
+    LoyaltySummary,
+    OverrideInfo,
+)
 from handlers.xmlcommon import (
     Element,
     Fields,
@@ -115,13 +124,34 @@ def ack_to_xml(ack: FinalResultAck) -> Element:
     sub(element, "TicketId", ack.ticket_id)
     sub(element, "ReturnTransactionId", ack.return_transaction_id)
     sub(element, "Status", ack.status)
+    if ack.loyalty is not None:
+        _write_loyalty(sub(element, "Loyalty", accountId=ack.loyalty.account_id), ack.loyalty)
     return element
 
 
+def _write_loyalty(holder: Element, summary: LoyaltySummary) -> None:
+    write_adjustments(holder, summary.adjustments)
+    for account, points in summary.points:
+        sub(holder, "Points", points, account=account)
+    sub(holder, "BalanceTowardReward", summary.balance)
+
+
+def _read_loyalty(element: Element) -> LoyaltySummary:
+    adjustments = read_adjustments(element)
+    points = tuple(
+        (item.get("account", ""), Decimal((item.text or "0").strip())) for item in children(element, "Points")
+    )
+    return LoyaltySummary(
+        element.get("accountId", ""), adjustments, points, Decimal(text(element, "BalanceTowardReward"))
+    )
+
+
 def ack_from_xml(element: Element) -> FinalResultAck:
+    loyalty = child(element, "Loyalty")
     return FinalResultAck(
         request_message_id=text(element, "RequestMessageId"),
         ticket_id=text(element, "TicketId"),
         return_transaction_id=text(element, "ReturnTransactionId"),
         status=AckStatus(text(element, "Status")),
+        loyalty=_read_loyalty(loyalty) if loyalty is not None else None,
     )

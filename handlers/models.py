@@ -254,8 +254,31 @@ class FinalResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LoyaltyAdjustment:
+    """One loyalty ledger entry a return appended."""
+
+    kind: str
+    account: str | None = None
+    source: PointsSource | None = None
+    points: Decimal | None = None
+    balance: Decimal | None = None
+    offer_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltySummary:
+    """A return's loyalty adjustments and the account's points and balance afterwards."""
+
+    account_id: str
+    adjustments: tuple[LoyaltyAdjustment, ...]
+    points: tuple[tuple[str, Decimal], ...]
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class FinalResultAck:
     request_message_id: str
     ticket_id: str
     return_transaction_id: str
     status: AckStatus
+    loyalty: LoyaltySummary | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from handlers.adjustments_xml import read_adjustments, write_adjustments
 from handlers.decision import AuthorizeResponse, CodedResponse, LineDecision, Reason
 from handlers.models import ResponseType, TenderType
 from handlers.texts_xml import read_descriptions, read_receipt_messages, write_descriptions, write_receipt_messages
@@ -63,6 +64,8 @@ def _write_line(element: Element, line: LineDecision) -> None:
         if reason.code is not None:
             attributes["code"] = reason.code
         sub(reasons, "Reason", **attributes)
+    if line.loyalty_preview:
+        write_adjustments(sub(element, "LoyaltyPreview"), line.loyalty_preview)
 
 
 def from_xml(element: Element) -> AuthorizeResponse:
@@ -90,6 +93,7 @@ def _read_response(element: Element) -> CodedResponse:
 def _read_line(element: Element) -> LineDecision:
     tenders = child(element, "RefundTenders")
     reasons = child(element, "Reasons")
+    preview = child(element, "LoyaltyPreview")
     return LineDecision(
         line_number=int(text(element, "LineNumber")),
         approved_quantity=Decimal(text(element, "ApprovedQuantity")),
@@ -104,4 +108,5 @@ def _read_line(element: Element) -> LineDecision:
         ),
         receipt_messages=read_receipt_messages(element),
         disposition_code=opt_text(element, "DispositionCode"),
+        loyalty_preview=read_adjustments(preview) if preview is not None else (),
     )

@@ -7,7 +7,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
@@ -17,6 +17,8 @@ from handlers.decision_json import decision_json
 from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid
 from handlers.exceptions import ExceptionSettings, planner
+from handlers.loyalty import Program
+from handlers.loyalty_returns import loyalty_return, summary, with_preview
 from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
 from handlers.policy_model import PatternWatch, PolicySet
 from handlers.privacy import masked_customer, positive_id_display, positive_id_hash, sealed_customer
@@ -24,7 +26,15 @@ from handlers.questions import pattern_watch_hits
 from handlers.respond import authorize_response
 from handlers.selection import item_nodes
 from store.base import Store
-from store.records import DecisionRecord, FinalSubmission, HistoryQuery, LineRecord, Opened, TicketOpening
+from store.records import (
+    DecisionRecord,
+    FinalSubmission,
+    HistoryQuery,
+    LineRecord,
+    LoyaltyOutcome,
+    Opened,
+    TicketOpening,
+)
 
 HISTORY_DAYS = 3660
 
@@ -65,6 +75,7 @@ class ReturnsService:
     exception_settings: ExceptionSettings = field(default_factory=ExceptionSettings)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     policy_source: Callable[[str], Awaitable[PolicySet]] | None = None
+    loyalty_program: Program | None = None
 
     async def authorize(self, request: AuthorizeRequest) -> Answer:
         """Open the ticket and commit it, read history, evaluate, store the decision, answer."""
@@ -78,7 +89,11 @@ class ReturnsService:
             return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
         if opened.active_policy and opened.active_policy != policy_set.version and self.policy_source:
             policy_set = await self._switch(opened.active_policy)
+        request = _tier_as_customer_type(request, opened)
         evaluation = evaluate(request, policy_set, opened.history, today)
+        if self.loyalty_program is not None and opened.loyalty is not None:
+            returned = opened.history.returned_quantities
+            evaluation = with_preview(evaluation, request, self.loyalty_program, opened.loyalty, returned)
         response = authorize_response(
             evaluation,
             request.header.message_id,
@@ -120,6 +135,7 @@ class ReturnsService:
                 result, positive_id_hash(self.secret, customer) if customer else None, self.exception_settings
             ),
             render_ack=_ack_renderer(result),
+            loyalty=loyalty_return(self.loyalty_program, result) if self.loyalty_program else None,
         )
         outcome = await self.store.record_final(submission)
         return Answer(outcome.response, duplicate=outcome.status in ("Replayed", "Duplicate"))
@@ -152,6 +168,7 @@ class ReturnsService:
             customer_type=customer.customer_type if customer else None,
             customer_masked=masked_customer(customer),
             customer_sealed=sealed_customer(self.secret, customer),
+            loyalty_account_id=customer.loyalty_account_id if customer else None,
         )
 
     def _history_query(self, request: AuthorizeRequest, today: date) -> HistoryQuery:
@@ -164,6 +181,7 @@ class ReturnsService:
             ),
             since=today - timedelta(days=HISTORY_DAYS),
             today=today,
+            loyalty_account_id=request.customer.loyalty_account_id if request.customer else None,
         )
 
     def _decision_record(
@@ -192,6 +210,15 @@ class ReturnsService:
 
     def _now(self) -> str:
         return self.clock().isoformat()
+
+
+def _tier_as_customer_type(request: AuthorizeRequest, opened: Opened) -> AuthorizeRequest:
+    """A loyalty account but no customer type: the account's tier is the customer type for policy and rules."""
+    customer = request.customer
+    tier = opened.loyalty[0].tier if opened.loyalty else None
+    if customer is None or customer.customer_type or tier is None:
+        return request
+    return replace(request, customer=replace(customer, customer_type=tier))
 
 
 def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
@@ -235,9 +262,12 @@ def _line_records(
     return tuple(records)
 
 
-def _ack_renderer(result: FinalResult) -> Callable[[str, str], bytes]:
-    def render(ticket_id: str, status: str) -> bytes:
-        ack = FinalResultAck(result.header.message_id, ticket_id, result.return_transaction_id, AckStatus(status))
+def _ack_renderer(result: FinalResult) -> Callable[[str, str, LoyaltyOutcome | None], bytes]:
+    def render(ticket_id: str, status: str, loyalty: LoyaltyOutcome | None) -> bytes:
+        header = result.header
+        ack = FinalResultAck(
+            header.message_id, ticket_id, result.return_transaction_id, AckStatus(status), summary(loyalty)
+        )
         return serialize(final_result_xml.ack_to_xml(ack))
 
     return render

@@ -6,7 +6,9 @@ import sqlite3
 from collections.abc import Callable
 
 from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
+from handlers.loyalty import Account, Purchase, fold
 from store.history_sql import load_history
+from store.loyalty_sql import account_entries, purchases
 from store.records import DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
@@ -23,16 +25,26 @@ def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sq
             digest, ticket_id, attempt_no, response = found
             if digest != opening.digest:
                 raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
-            return Opened(ticket_id, attempt_no, load_history(connection, query), response, _active(connection))
+            history = load_history(connection, query)
+            return Opened(ticket_id, attempt_no, history, response, _active(connection), _loyalty(connection, query))
         ticket_id, attempt_no = _new_attempt(connection, opening)
         connection.execute(
             "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
         )
-        return Opened(ticket_id, attempt_no, load_history(connection, query), None, _active(connection))
+        history = load_history(connection, query)
+        return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
 
     return job
+
+
+def _loyalty(connection: sqlite3.Connection, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]] | None:
+    """The customer's loyalty account and the purchases the returned lines come from, when there is one."""
+    if query.loyalty_account_id is None:
+        return None
+    account = fold(account_entries(connection, query.loyalty_account_id))
+    return account, purchases(connection, {sale for sale, _ in query.sale_items})
 
 
 def _active(connection: sqlite3.Connection) -> str | None:
@@ -68,7 +80,7 @@ def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> No
     connection.execute(
         "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
         " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, customer_sealed,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
+        " loyalty_account_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             opening.ticket_id,
             opening.store_id,
@@ -92,6 +104,7 @@ def _customer(opening: TicketOpening) -> tuple[str | None, ...]:
         opening.customer_type,
         opening.customer_masked,
         opening.customer_sealed,
+        opening.loyalty_account_id,
     )
 
 
@@ -101,7 +114,8 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
         "UPDATE tickets SET positive_id_hash = COALESCE(?, positive_id_hash),"
         " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
         " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
-        " customer_sealed = COALESCE(?, customer_sealed), updated_at = ? WHERE ticket_id = ?",
+        " customer_sealed = COALESCE(?, customer_sealed), loyalty_account_id = COALESCE(?, loyalty_account_id),"
+        " updated_at = ? WHERE ticket_id = ?",
         (*_customer(opening), opening.received_at, ticket_id),
     )
 

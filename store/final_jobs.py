@@ -7,7 +7,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
-from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, TicketState
+from handlers.loyalty import fold
+from store.loyalty_sql import account_entries, append, purchases, reverse_ticket
+from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
 
 KIND_FINAL = "final"
 
@@ -24,11 +26,13 @@ def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connectio
             raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
         if state.status == "voided":
             raise TicketVoided(f"ticket {submission.ticket_id} is voided")
+        loyalty = None
         if submission.voided:
             status = _void(connection, submission, state)
         else:
+            loyalty = _loyalty(connection, submission, state)
             status = _complete(connection, submission, state)
-        response = submission.render_ack(state.ticket_id, status)
+        response = submission.render_ack(state.ticket_id, status, loyalty)
         _remember(connection, submission, state.ticket_id, response)
         return FinalOutcome(state.ticket_id, status, response)
 
@@ -50,7 +54,7 @@ def _replay(connection: sqlite3.Connection, submission: FinalSubmission) -> Fina
     ).fetchone()
     if earlier is None:
         return None
-    response = submission.render_ack(earlier[0], "Duplicate")
+    response = submission.render_ack(earlier[0], "Duplicate", None)
     _remember(connection, submission, earlier[0], response)
     return FinalOutcome(earlier[0], "Duplicate", response)
 
@@ -65,7 +69,8 @@ def _remember(connection: sqlite3.Connection, submission: FinalSubmission, ticke
 def ticket_state(connection: sqlite3.Connection, ticket_id: str) -> TicketState | None:
     """A ticket's header and the lines of its latest decided attempt."""
     row = connection.execute(
-        "SELECT status, store_id, cashier_id, positive_id_hash FROM tickets WHERE ticket_id = ?", (ticket_id,)
+        "SELECT status, store_id, cashier_id, positive_id_hash, loyalty_account_id FROM tickets WHERE ticket_id = ?",
+        (ticket_id,),
     ).fetchone()
     if row is None:
         return None
@@ -76,7 +81,7 @@ def ticket_state(connection: sqlite3.Connection, ticket_id: str) -> TicketState 
         " ORDER BY line_number",
         (ticket_id, ticket_id),
     )
-    return TicketState(ticket_id, row[0], row[1], row[2], row[3], tuple(_line(values) for values in lines))
+    return TicketState(ticket_id, row[0], row[1], row[2], row[3], tuple(_line(values) for values in lines), row[4])
 
 
 def _line(values: tuple[object, ...]) -> LineRecord:
@@ -169,6 +174,26 @@ def _write_plan(
     )
 
 
+def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> LoyaltyOutcome | None:
+    """Loyalty adjustments of a completed return, appended to the account's ledger with the ticket."""
+    plan = submission.loyalty
+    account_id = (plan.account_id or state.loyalty_account_id) if plan else None
+    if plan is None or account_id is None:
+        return None
+    sales = plan.sales(state)
+    earlier: dict[tuple[str, str], Decimal] = {}
+    for sale in sales:
+        for item, quantity in connection.execute(
+            "SELECT item_id, quantity FROM returned_quantities WHERE original_sale = ? AND ticket_id != ?",
+            (sale, state.ticket_id),
+        ):
+            earlier[(sale, item)] = earlier.get((sale, item), Decimal(0)) + Decimal(quantity)
+    account = fold(account_entries(connection, account_id))
+    entries = plan.plan(account, purchases(connection, sales), earlier, state)
+    append(connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at)
+    return LoyaltyOutcome(account_id, tuple(entries), fold(account_entries(connection, account_id)))
+
+
 def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: str | None) -> None:
     """A completed return whose decision used a customer service override uses that override up."""
     used = connection.execute(
@@ -193,6 +218,7 @@ def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: Ti
         "UPDATE service_overrides SET status = 'active', ticket_id = NULL WHERE ticket_id = ? AND status = 'used'",
         (state.ticket_id,),
     )
+    reverse_ticket(connection, state.ticket_id, submission.message_id, submission.received_at)
     connection.execute(
         "UPDATE exceptions SET reversed_at = ? WHERE ticket_id = ? AND reversed_at IS NULL",
         (submission.received_at, state.ticket_id),

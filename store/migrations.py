@@ -185,6 +185,40 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END
         """,
     ),
+    (
+        "0004_loyalty",
+        """
+        ALTER TABLE tickets ADD COLUMN loyalty_account_id TEXT;
+        CREATE TABLE loyalty_entries (
+            entry_id INTEGER PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            ticket_id TEXT,
+            kind TEXT NOT NULL,
+            point_account TEXT,
+            source TEXT,
+            points TEXT NOT NULL,
+            balance TEXT NOT NULL,
+            rewards TEXT NOT NULL,
+            offer_id TEXT,
+            tier TEXT,
+            sale TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX loyalty_entries_account ON loyalty_entries (account_id, entry_id);
+        CREATE INDEX loyalty_entries_ticket ON loyalty_entries (ticket_id);
+        CREATE TABLE loyalty_purchases (
+            sale TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            purchase_json TEXT NOT NULL,
+            message_id TEXT NOT NULL
+        );
+        CREATE TRIGGER loyalty_entries_no_update BEFORE UPDATE ON loyalty_entries
+            BEGIN SELECT RAISE(ABORT, 'loyalty entries are never changed'); END;
+        CREATE TRIGGER loyalty_entries_no_delete BEFORE DELETE ON loyalty_entries
+            BEGIN SELECT RAISE(ABORT, 'loyalty entries are never changed'); END
+        """,
+    ),
 )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from handlers.history import History
+from handlers.loyalty import Account, Entry, Purchase
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class TicketOpening:
     customer_type: str | None = None
     customer_masked: str | None = None
     customer_sealed: str | None = None
+    loyalty_account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class HistoryQuery:
     sale_items: tuple[tuple[str, str], ...]
     since: date
     today: date
+    loyalty_account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Opened:
     history: History
     stored_response: bytes | None = None
     active_policy: str | None = None
+    loyalty: tuple[Account, dict[str, Purchase]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class TicketState:
     cashier_id: str
     positive_id_hash: str | None
     lines: tuple[LineRecord, ...]
+    loyalty_account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,24 @@ class FinalPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class LoyaltyReturn:
+    """How a completed return adjusts loyalty: which sales to read, then the entries to append (pure)."""
+
+    account_id: str | None
+    sales: Callable[[TicketState], set[str]]
+    plan: Callable[[Account, dict[str, Purchase], dict[tuple[str, str], Decimal], TicketState], list[Entry]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltyOutcome:
+    """The adjustments a return made to an account, and the account afterwards."""
+
+    account_id: str
+    entries: tuple[Entry, ...]
+    account: Account
+
+
+@dataclass(frozen=True, slots=True)
 class FinalSubmission:
     """A final result to record; `plan` (pure domain logic) turns the ticket's state into what to write."""
 
@@ -141,7 +164,8 @@ class FinalSubmission:
     received_at: str
     result_json: str
     plan: Callable[[TicketState], FinalPlan]
-    render_ack: Callable[[str, str], bytes]
+    render_ack: Callable[[str, str, LoyaltyOutcome | None], bytes]
+    loyalty: LoyaltyReturn | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,35 @@
+"""Loyalty endpoints: activity in (purchases, events) and an account's balances, tier and entries."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.errors import NotFound, UnknownMessage
+from gateway.intake import read_message
+from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
+from gateway.xmlio import ParseLimits
+from handlers.loyalty_xml import read_activity
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/v1/loyalty/activity")
+async def activity(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    limits = ParseLimits(max_bytes=settings.max_body_bytes)
+    intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
+    if intake.name != "LoyaltyActivity":
+        raise UnknownMessage(f"{intake.name} is not a LoyaltyActivity")
+    message_id, account_id, purchase, event = read_activity(intake.element)
+    answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
+    headers = {"X-Returns-Duplicate": "true"} if answer.duplicate else {}
+    return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
+
+
+@routes.get("/v1/loyalty/accounts/{account_id}")
+async def account(request: web.Request) -> web.Response:
+    account_id = request.match_info["account_id"][:40]
+    found = await request.app[LOYALTY].account(account_id)
+    if found is None:
+        raise NotFound(f"loyalty account {account_id} has no activity")
+    return web.json_response(found)

@@ -1,0 +1,267 @@
+"""Loyalty outcomes, pure: what a purchase, an event, a return or tier maintenance adds to an account's ledger.
+
+An account is the sum of its entries, which are only ever appended. A return either takes back the points
+each returned line earned, in proportion to the quantity returned (deduct), or keeps every reward and carries the
+returned value as a negative balance toward the next reward (offset). Promotion is immediate; demotion happens
+only when tier maintenance runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+
+from handlers.errors import MessageInvalid
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ledger entry; every amount is a signed change."""
+
+    kind: str
+    point_account: str | None = None
+    source: str | None = None
+    points: Decimal = ZERO
+    balance: Decimal = ZERO
+    rewards: Decimal = ZERO
+    offer_id: str | None = None
+    tier: str | None = None
+    sale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    entrance: Decimal
+    maintain: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """The loyalty program's settings document, read."""
+
+    program_id: str
+    earn_account: str
+    per_unit: Decimal
+    treatment: str
+    allow_negative: bool
+    plateau_every: Decimal | None = None
+    plateau_reward: Decimal = ZERO
+    events: dict[str, tuple[str, Decimal]] = field(default_factory=dict)
+    tier_account: str | None = None
+    tiers: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Earned:
+    account: str
+    source: str
+    points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLine:
+    line_number: int
+    item_id: str
+    quantity: Decimal
+    amount: Decimal
+    earned: tuple[Earned, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    sale: str
+    lines: tuple[PurchaseLine, ...]
+    offer_id: str | None = None
+    offer_quantity: Decimal = ZERO
+
+    @property
+    def quantity(self) -> Decimal:
+        return sum((line.quantity for line in self.lines), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The sum of an account's entries."""
+
+    points: dict[str, Decimal]
+    balance: Decimal
+    rewards: Decimal
+    tier: str | None
+    reinstated: frozenset[str]
+
+
+def fold(entries: Iterable[Entry]) -> Account:
+    points: dict[str, Decimal] = {}
+    balance = rewards = ZERO
+    tier: str | None = None
+    reinstated: set[str] = set()
+    for entry in entries:
+        if entry.point_account is not None:
+            points[entry.point_account] = points.get(entry.point_account, ZERO) + entry.points
+        balance += entry.balance
+        rewards += entry.rewards
+        if entry.kind == "tier":
+            tier = entry.tier
+        elif entry.kind == "offer-reinstated" and entry.offer_id:
+            reinstated.add(entry.offer_id)
+        elif entry.kind == "reversal" and entry.offer_id:
+            reinstated.discard(entry.offer_id)
+    return Account(points, balance, rewards, tier, frozenset(reinstated))
+
+
+def earned_by_rule(program: Program, line: PurchaseLine) -> tuple[Earned, ...]:
+    """The points a line earns: those the message names, else the economy rule's points per currency unit."""
+    if line.earned:
+        return line.earned
+    points = (line.amount * program.per_unit).quantize(CENT, ROUND_DOWN)
+    return (Earned(program.earn_account, "Economy", points),)
+
+
+def purchase_entries(program: Program, account: Account, purchase: Purchase) -> list[Entry]:
+    entries = [
+        Entry("earn", earned.account, earned.source, earned.points, sale=purchase.sale)
+        for line in purchase.lines
+        for earned in earned_by_rule(program, line)
+    ]
+    entries += _plateau(program, account.balance, sum((line.amount for line in purchase.lines), ZERO), purchase.sale)
+    if purchase.offer_id:
+        entries.append(Entry("offer-redeemed", offer_id=purchase.offer_id, sale=purchase.sale))
+    return entries + promotion(program, fold([*_as_entries(account), *entries]))
+
+
+def _plateau(program: Program, balance: Decimal, spent: Decimal, sale: str) -> list[Entry]:
+    """Spending adds to the balance toward the next reward; each full plateau issues a reward."""
+    every = program.plateau_every
+    if every is None or every <= 0:
+        return []
+    total = balance + spent
+    rewards = int(total // every) if total >= every else 0
+    entries = [Entry("balance", balance=spent - rewards * every, sale=sale)]
+    if rewards:
+        entries.append(Entry("reward", rewards=program.plateau_reward * rewards, sale=sale))
+    return entries
+
+
+def event_entries(program: Program, account: Account, name: str) -> list[Entry]:
+    rule = program.events.get(name)
+    if rule is None:
+        raise MessageInvalid(f"event {name} awards nothing in loyalty program {program.program_id}")
+    entry = Entry("earn", rule[0], "Economy", rule[1])
+    return [entry, *promotion(program, fold([*_as_entries(account), entry]))]
+
+
+def _as_entries(account: Account) -> list[Entry]:
+    """An account's sums as entries, so that new entries can be folded onto it."""
+    entries = [Entry("sum", name, points=points) for name, points in account.points.items()]
+    entries.append(Entry("sum", balance=account.balance, rewards=account.rewards))
+    if account.tier is not None:
+        entries.append(Entry("tier", tier=account.tier))
+    return entries
+
+
+def _tier_points(program: Program, account: Account) -> Decimal:
+    return account.points.get(program.tier_account or "", ZERO)
+
+
+def _rank(program: Program, name: str | None) -> int:
+    return next((index for index, tier in enumerate(program.tiers) if tier.name == name), -1)
+
+
+def promotion(program: Program, account: Account) -> list[Entry]:
+    """Promote at once to the highest tier whose entrance the tier account has reached."""
+    reached = [tier for tier in program.tiers if _tier_points(program, account) >= tier.entrance]
+    if not reached or _rank(program, reached[-1].name) <= _rank(program, account.tier):
+        return []
+    return [Entry("tier", tier=reached[-1].name)]
+
+
+def maintenance(program: Program, account: Account) -> list[Entry]:
+    """Tier maintenance: demote below the current tier's maintenance threshold (never promote here)."""
+    rank = _rank(program, account.tier)
+    if rank <= 0 or _tier_points(program, account) >= program.tiers[rank].maintain:
+        return []
+    kept = [tier for tier in program.tiers[:rank] if _tier_points(program, account) >= tier.maintain]
+    return [Entry("tier", tier=(kept[-1] if kept else program.tiers[0]).name)]
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    """A returned line: its original sale, item and the quantity coming back."""
+
+    sale: str
+    item_id: str
+    quantity: Decimal
+
+
+def return_entries(
+    program: Program,
+    account: Account,
+    purchases: dict[str, Purchase],
+    returned: list[Returned],
+    earlier: dict[tuple[str, str], Decimal],
+) -> list[Entry]:
+    """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate."""
+    entries: list[Entry] = []
+    back: dict[str, Decimal] = {}
+    for item in returned:
+        purchase = purchases.get(item.sale)
+        line = next((found for found in purchase.lines if found.item_id == item.item_id), None) if purchase else None
+        if purchase is None or line is None or line.quantity <= 0:
+            continue
+        share = min(item.quantity, line.quantity) / line.quantity
+        back[purchase.sale] = back.get(purchase.sale, ZERO) + item.quantity
+        entries += _line_adjustment(program, line, share, purchase.sale)
+    entries = _floor(program, account, entries)
+    for sale, quantity in back.items():
+        entries += _offer(purchases[sale], quantity, earlier, account)
+    return entries
+
+
+def _line_adjustment(program: Program, line: PurchaseLine, share: Decimal, sale: str) -> list[Entry]:
+    if program.treatment == "offset":
+        return [Entry("balance", balance=-(line.amount * share).quantize(CENT, ROUND_HALF_EVEN), sale=sale)]
+    return [
+        Entry(
+            "earn", earned.account, earned.source, -(earned.points * share).quantize(CENT, ROUND_HALF_EVEN), sale=sale
+        )
+        for earned in earned_by_rule(program, line)
+    ]
+
+
+def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Entry]:
+    """Without negative balances, take back at most what the account still holds."""
+    if program.allow_negative:
+        return entries
+    left = dict(account.points)
+    balance = account.balance
+    kept = []
+    for entry in entries:
+        if entry.point_account is not None:
+            have = max(left.get(entry.point_account, ZERO), ZERO)
+            points = max(entry.points, -have)
+            left[entry.point_account] = have + points
+            entry = Entry(entry.kind, entry.point_account, entry.source, points, sale=entry.sale)
+        elif entry.balance:
+            amount = max(entry.balance, -max(balance, ZERO))
+            balance += amount
+            entry = Entry(entry.kind, balance=amount, sale=entry.sale)
+        kept.append(entry)
+    return kept
+
+
+def _offer(
+    purchase: Purchase, quantity: Decimal, earlier: dict[tuple[str, str], Decimal], account: Account
+) -> list[Entry]:
+    """Reinstate the offer once the kept quantity falls below its qualifying condition (or all came back)."""
+    if not purchase.offer_id or purchase.offer_id in account.reinstated:
+        return []
+    returned = quantity + sum((q for (sale, _), q in earlier.items() if sale == purchase.sale), ZERO)
+    kept = purchase.quantity - returned
+    if kept <= 0 or kept < purchase.offer_quantity:
+        return [Entry("offer-reinstated", offer_id=purchase.offer_id, sale=purchase.sale)]
+    return []

@@ -1,0 +1,87 @@
+"""Loyalty on a completed return: which original sales it touches, its ledger entries, and the summary for the till."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+from handlers.engine import Evaluation
+from handlers.loyalty import Account, Entry, Program, Purchase, Returned, return_entries
+from handlers.models import (
+    AuthorizeRequest,
+    FinalDecision,
+    FinalResult,
+    LoyaltyAdjustment,
+    LoyaltySummary,
+    PointsSource,
+)
+from store.records import LoyaltyOutcome, LoyaltyReturn, TicketState
+
+
+def _returned(result: FinalResult, state: TicketState) -> list[Returned]:
+    by_number = {line.line_number: line for line in state.lines}
+    found = []
+    for final in result.lines:
+        line = by_number.get(final.line_number)
+        sale = final.original_sale.key if final.original_sale else (line.original_sale if line else None)
+        if final.decision is FinalDecision.RETURNED and final.quantity_returned > 0 and sale is not None:
+            found.append(Returned(sale, line.item_id if line else final.item_id, final.quantity_returned))
+    return found
+
+
+def loyalty_return(program: Program, result: FinalResult) -> LoyaltyReturn:
+    """The loyalty part of a final result, for the store to run inside the result's transaction."""
+    account_id = result.customer.loyalty_account_id if result.customer else None
+
+    def sales(state: TicketState) -> set[str]:
+        return {item.sale for item in _returned(result, state)}
+
+    def plan(
+        account: Account, purchases: dict[str, Purchase], earlier: dict[tuple[str, str], Decimal], state: TicketState
+    ) -> list[Entry]:
+        return return_entries(program, account, purchases, _returned(result, state), earlier)
+
+    return LoyaltyReturn(account_id, sales, plan)
+
+
+def adjustments(entries: tuple[Entry, ...] | list[Entry]) -> tuple[LoyaltyAdjustment, ...]:
+    return tuple(
+        LoyaltyAdjustment(
+            kind=entry.kind,
+            account=entry.point_account,
+            source=PointsSource(entry.source) if entry.source else None,
+            points=entry.points if entry.point_account else None,
+            balance=entry.balance if entry.balance else None,
+            offer_id=entry.offer_id,
+        )
+        for entry in entries
+    )
+
+
+def summary(outcome: LoyaltyOutcome | None) -> LoyaltySummary | None:
+    """What the acknowledgement tells the till about the loyalty account."""
+    if outcome is None:
+        return None
+    points = tuple(sorted(outcome.account.points.items()))
+    return LoyaltySummary(outcome.account_id, adjustments(outcome.entries), points, outcome.account.balance)
+
+
+def with_preview(
+    evaluation: Evaluation,
+    request: AuthorizeRequest,
+    program: Program,
+    loyalty: tuple[Account, dict[str, Purchase]],
+    earlier: Mapping[tuple[str, str], Decimal],
+) -> Evaluation:
+    """Each line's loyalty adjustment if it comes back, so that the cashier can tell the customer."""
+    account, purchases = loyalty
+    lines = []
+    for line, decision in zip(request.lines, evaluation.lines, strict=True):
+        if line.original_sale is None or line.original_sale.key not in purchases:
+            lines.append(decision)
+            continue
+        returned = [Returned(line.original_sale.key, line.item_id, line.quantity)]
+        entries = return_entries(program, account, purchases, returned, dict(earlier))
+        lines.append(replace(decision, loyalty_preview=adjustments(entries)))
+    return replace(evaluation, lines=tuple(lines))

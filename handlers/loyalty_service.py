@@ -1,0 +1,51 @@
+"""Loyalty activity in (purchases and events), account views, and tier maintenance, over the store."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.loyalty import Account, Entry, Program, Purchase, event_entries, maintenance, purchase_entries
+from handlers.loyalty_xml import ack_to_xml
+from handlers.service import Answer, serialize
+from store import loyalty_sql
+from store.base import Store
+
+
+@dataclass
+class LoyaltyService:
+    store: Store
+    program: Program
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    async def activity(self, message_id: str, account_id: str, purchase: Purchase | None, event: str | None) -> Answer:
+        """Apply a purchase or an event once; a retry gets the same acknowledgement."""
+        program = self.program
+
+        def plan(account: Account) -> tuple[list[Entry], Purchase | None]:
+            if purchase is not None:
+                return purchase_entries(program, account, purchase), purchase
+            return event_entries(program, account, event or ""), None
+
+        def render(account: Account) -> bytes:
+            return serialize(ack_to_xml(message_id, account_id, account))
+
+        fingerprint = hashlib.sha256(repr((account_id, purchase, event)).encode("utf-8")).hexdigest()
+        job = loyalty_sql.activity_job(message_id, fingerprint, account_id, plan, render, self.clock().isoformat())
+        body, duplicate = await self.store.execute(job)
+        return Answer(body, duplicate)
+
+    async def account(self, account_id: str) -> dict[str, Any] | None:
+        found = await self.store.execute(loyalty_sql.account_view(account_id))
+        return dict(found) if found else None
+
+    async def maintain_tiers(self) -> list[tuple[str, str]]:
+        """Demote every account below its tier's maintenance threshold (the only place demotion happens)."""
+        program = self.program
+        at = self.clock().isoformat()
+        return list(
+            await self.store.execute(loyalty_sql.maintain_job(lambda account: maintenance(program, account), at))
+        )

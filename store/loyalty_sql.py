@@ -1,0 +1,198 @@
+"""The loyalty ledger in SQLite: append-only entries per account, purchases by sale, activity and maintenance jobs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from handlers.errors import DuplicateConflict
+from handlers.loyalty import Account, Earned, Entry, Purchase, PurchaseLine, fold
+
+_COLUMNS = "kind, point_account, source, points, balance, rewards, offer_id, tier, sale"
+ActivityPlan = Callable[[Account], tuple[list[Entry], Purchase | None]]
+
+
+def account_entries(connection: sqlite3.Connection, account_id: str) -> list[Entry]:
+    rows = connection.execute(
+        f"SELECT {_COLUMNS} FROM loyalty_entries WHERE account_id = ? ORDER BY entry_id", (account_id,)
+    )
+    return [_entry(*row) for row in rows]
+
+
+def _entry(*row: Any) -> Entry:
+    """An entry from its columns, in _COLUMNS order."""
+    kind, account, source, points, balance, rewards, offer, tier, sale = row
+    return Entry(kind, account, source, Decimal(points), Decimal(balance), Decimal(rewards), offer, tier, sale)
+
+
+def append(
+    connection: sqlite3.Connection,
+    account_id: str,
+    message_id: str,
+    ticket_id: str | None,
+    entries: list[Entry],
+    at: str,
+) -> None:
+    connection.executemany(
+        f"INSERT INTO loyalty_entries (account_id, message_id, ticket_id, {_COLUMNS}, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                account_id,
+                message_id,
+                ticket_id,
+                e.kind,
+                e.point_account,
+                e.source,
+                str(e.points),
+                str(e.balance),
+                str(e.rewards),
+                e.offer_id,
+                e.tier,
+                e.sale,
+                at,
+            )
+            for e in entries
+        ],
+    )
+
+
+def purchases(connection: sqlite3.Connection, sales: set[str]) -> dict[str, Purchase]:
+    found = {}
+    for sale in sales:
+        row = connection.execute("SELECT purchase_json FROM loyalty_purchases WHERE sale = ?", (sale,)).fetchone()
+        if row is not None:
+            found[sale] = _purchase(json.loads(row[0]))
+    return found
+
+
+def _purchase(data: dict[str, Any]) -> Purchase:
+    lines = tuple(
+        PurchaseLine(
+            line["line_number"],
+            line["item_id"],
+            Decimal(line["quantity"]),
+            Decimal(line["amount"]),
+            tuple(Earned(e["account"], e["source"], Decimal(e["points"])) for e in line["earned"]),
+        )
+        for line in data["lines"]
+    )
+    return Purchase(data["sale"], lines, data["offer_id"], Decimal(data["offer_quantity"]))
+
+
+def _purchase_json(purchase: Purchase) -> str:
+    lines = [
+        {
+            "line_number": line.line_number,
+            "item_id": line.item_id,
+            "quantity": str(line.quantity),
+            "amount": str(line.amount),
+            "earned": [{"account": e.account, "source": e.source, "points": str(e.points)} for e in line.earned],
+        }
+        for line in purchase.lines
+    ]
+    return json.dumps(
+        {
+            "sale": purchase.sale,
+            "lines": lines,
+            "offer_id": purchase.offer_id,
+            "offer_quantity": str(purchase.offer_quantity),
+        }
+    )
+
+
+def activity_job(
+    message_id: str, digest: str, account_id: str, plan: ActivityPlan, render: Callable[[Account], bytes], at: str
+) -> Callable[[sqlite3.Connection], tuple[bytes, bool]]:
+    """Apply an activity once (by message id); return the acknowledgement and whether it was a repeat."""
+
+    def job(connection: sqlite3.Connection) -> tuple[bytes, bool]:
+        found = connection.execute(
+            "SELECT digest, response FROM messages WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        if found is not None:
+            if found[0] != digest:
+                raise DuplicateConflict(f"message id {message_id} was already used for a different message")
+            return bytes(found[1]), True
+        entries, purchase = plan(fold(account_entries(connection, account_id)))
+        append(connection, account_id, message_id, None, entries, at)
+        if purchase is not None:
+            connection.execute(
+                "INSERT OR REPLACE INTO loyalty_purchases VALUES (?, ?, ?, ?)",
+                (purchase.sale, account_id, _purchase_json(purchase), message_id),
+            )
+        response = render(fold(account_entries(connection, account_id)))
+        connection.execute(
+            "INSERT INTO messages (message_id, kind, digest, ticket_id, response, received_at)"
+            " VALUES (?, 'loyalty', ?, '', ?, ?)",
+            (message_id, digest, response, at),
+        )
+        return response, False
+
+    return job
+
+
+def reverse_ticket(connection: sqlite3.Connection, ticket_id: str, message_id: str, at: str) -> None:
+    """A void: append the exact opposite of every loyalty entry the ticket made."""
+    rows = connection.execute(
+        f"SELECT account_id, {_COLUMNS} FROM loyalty_entries WHERE ticket_id = ? ORDER BY entry_id", (ticket_id,)
+    ).fetchall()
+    for account_id, *values in rows:
+        entry = _entry(*values)
+        opposite = Entry(
+            "reversal",
+            entry.point_account,
+            entry.source,
+            -entry.points,
+            -entry.balance,
+            -entry.rewards,
+            entry.offer_id,
+            sale=entry.sale,
+        )
+        append(connection, account_id, message_id, ticket_id, [opposite], at)
+
+
+def maintain_job(
+    plan: Callable[[Account], list[Entry]], at: str
+) -> Callable[[sqlite3.Connection], list[tuple[str, str]]]:
+    """Tier maintenance over every account; returns (account, new tier) for each demotion."""
+
+    def job(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+        demoted = []
+        accounts = [row[0] for row in connection.execute("SELECT DISTINCT account_id FROM loyalty_entries")]
+        for account_id in accounts:
+            entries = plan(fold(account_entries(connection, account_id)))
+            append(connection, account_id, f"maintenance-{at}", None, entries, at)
+            demoted += [(account_id, entry.tier or "") for entry in entries]
+        return demoted
+
+    return job
+
+
+def account_view(account_id: str) -> Callable[[sqlite3.Connection], dict[str, Any] | None]:
+    def job(connection: sqlite3.Connection) -> dict[str, Any] | None:
+        entries = account_entries(connection, account_id)
+        if not entries:
+            return None
+        account = fold(entries)
+        return {
+            "account_id": account_id,
+            "tier": account.tier,
+            "points": {name: str(points) for name, points in account.points.items()},
+            "balance_toward_reward": str(account.balance),
+            "rewards_issued": str(account.rewards),
+            "offers_reinstated": sorted(account.reinstated),
+            "entries": [
+                {key: str(value) if isinstance(value, Decimal) else value for key, value in vars_of(entry).items()}
+                for entry in entries
+            ],
+        }
+
+    return job
+
+
+def vars_of(entry: Entry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in Entry.__slots__}
