@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from gateway.credentials import KINDS, new_credential, to_toml
 from gateway.policies import load_loyalty_program
@@ -100,22 +101,31 @@ async def _purge(db: Path, before: str) -> int:
         await store.close()
 
 
-async def _loyalty(args: argparse.Namespace, action: str) -> object:
+async def _open(args: argparse.Namespace) -> tuple[SqliteStore, LoyaltyService]:
     settings = load_settings(args.config, db_path=args.db)
     store = SqliteStore(settings.db_path)
     await store.open()
+    return store, LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path))
+
+
+async def _maintain(args: argparse.Namespace) -> list[tuple[str, str]]:
+    store, service = await _open(args)
     try:
-        service = LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path))
-        if action == "maintain":
-            return await service.maintain_tiers()
+        return await service.maintain_tiers()
+    finally:
+        await store.close()
+
+
+async def _account(args: argparse.Namespace) -> dict[str, Any] | None:
+    store, service = await _open(args)
+    try:
         return await service.account(args.account_id)
     finally:
         await store.close()
 
 
 def run_maintain(args: argparse.Namespace) -> int:
-    demoted = asyncio.run(_loyalty(args, "maintain"))
-    assert isinstance(demoted, list)
+    demoted = asyncio.run(_maintain(args))
     for account_id, tier in demoted:
         print(f"{account_id}: demoted to {tier}")
     print(f"tier maintenance: {len(demoted)} demotion(s)")
@@ -123,7 +133,7 @@ def run_maintain(args: argparse.Namespace) -> int:
 
 
 def run_account(args: argparse.Namespace) -> int:
-    found = asyncio.run(_loyalty(args, "account"))
+    found = asyncio.run(_account(args))
     if found is None:
         print(f"error: loyalty account {args.account_id} has no activity", file=sys.stderr)
         return 1
