@@ -116,6 +116,7 @@ async def test_sessionm_ties_claw_back_and_offer_reinstatement(client: Client) -
     assert 'kind="offer-reinstated"' in second and 'offer="TIE-BONUS"' in second
     ack_two = (await post(client, "/v1/returns/final-result", final_two))[1]
     assert '<Points account="base">0.00</Points>' in ack_two and 'offer="TIE-BONUS"' in ack_two
+    assert (await post(client, "/v1/returns/final-result", final_two))[1] == ack_two
     state = await account(client)
     assert state["points"] == {"base": "0.00"} and state["offers_reinstated"] == ["TIE-BONUS"]
     void = final_two.replace(b"<Lines>", b"<Voided>true</Voided>\n  <Lines>", 1).replace(b"FINAL-TIE-2", b"VOID-TIE-2")
