@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from gateway.app import create_app
+from gateway.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "messages"
 POLICY = ROOT / "examples" / "policies" / "chain.xml"
 CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded defaults on a fresh database file (test modules that need other settings override this)."""
+    return load_settings(environ={}, db_path=tmp_path / "gateway.db")
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]], settings: Settings
+) -> TestClient[web.Request, web.Application]:
+    """The gateway, as create_app builds it, behind a test HTTP client."""
+    return await aiohttp_client(create_app(settings))
 
 
 @pytest.fixture(autouse=True)

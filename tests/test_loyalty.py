@@ -47,16 +47,6 @@ def test_positive_frequent_buyer_keeps_rewards_and_carries_a_negative_balance() 
         assert (account.balance, account.rewards) == (Decimal(expected_balance), Decimal(expected_rewards))
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db")
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
-    return await aiohttp_client(create_app(settings))
-
-
 async def activity(client: Client, body: bytes) -> str:
     status, text = await post(client, "/v1/loyalty/activity", body)
     assert status == 200, text

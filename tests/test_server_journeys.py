@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.settings import Settings, load_settings
+from gateway.settings import Settings
 from tests.serverutil import SOAP11, SOAP12, Client, count, example, field, post, soap, table_counts
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 AUTH, FINAL = "/v1/returns/authorize", "/v1/returns/final-result"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db")
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
-    return await aiohttp_client(create_app(settings))
 
 
 async def authorize(client: Client, body: bytes) -> str:
