@@ -15,8 +15,11 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.app import create_app
+from gateway.errors import GatewayError
 from gateway.logs import ACCESS, AccessLogger, configure
+from gateway.policies import load_loyalty_program, load_policy_file
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
+from handlers.errors import PolicyInvalid
 
 LOG = logging.getLogger("returns_gateway")
 DRAIN_SECONDS = 30.0
@@ -63,11 +66,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     configure(settings.log_format)
+    if not _settings_documents_load(settings):
+        return 2
     settings = _loopback_unless_credentials(settings)
     if settings.workers <= 1:
         serve_one(settings, _listen(settings))
         return 0
     return _serve_many(settings)
+
+
+def _settings_documents_load(settings: Settings) -> bool:
+    """Check the policy set and loyalty program before listening: a bad one is reported, not a traceback."""
+    try:
+        load_policy_file(settings.policy_path)
+        load_loyalty_program(settings.loyalty_program_path)
+    except PolicyInvalid as exc:
+        print(f"error: {settings.policy_path}: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return False
+    except (OSError, ValueError, GatewayError) as exc:
+        print(f"error: cannot load the settings documents: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _loopback_unless_credentials(settings: Settings) -> Settings:

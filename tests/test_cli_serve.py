@@ -6,6 +6,8 @@ import signal
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
 from tests.conftest import EXAMPLES
@@ -41,3 +43,14 @@ def test_serve_with_two_workers_and_json_logs(tmp_path: Path) -> None:
         assert process.wait(timeout=30) == 0
     log = (tmp_path / "server.log").read_text()
     assert '"path": "/v1/messages"' in log and '"status": 200' in log
+
+
+def test_serve_refuses_a_broken_policy_before_listening(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.cli import main
+
+    broken = tmp_path / "policy.xml"
+    broken.write_text((EXAMPLES.parent / "policies" / "chain.xml").read_text().replace('code="405"', 'code="999"', 1))
+    assert main(["serve", "--policy", str(broken), "--db", str(tmp_path / "g.db")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown response code '999'" in err and "Traceback" not in err
+    assert not (tmp_path / "g.db").exists()
