@@ -106,7 +106,7 @@ async def test_missing_or_wrong_credential_is_401_everywhere(
     assert status == 401 and "UNAUTHENTICATED" in text
     assert (await send(client, path, name, key(TILL, "wrong")))[0] == 401
     assert (await send(client, path, name, {"Authorization": "Basic !!!"}))[0] == 401
-    for url in ("/v1/tickets", "/v1/tickets/T1", "/metrics"):
+    for url in ("/v1/tickets", "/v1/tickets/T1", "/metrics", "/v1/admin/audit", "/v1/loyalty/accounts/LY-1"):
         response = await client.get(url)
         assert response.status == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
     assert table_counts(secured.db_path) == EMPTY
