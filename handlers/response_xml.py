@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from copy import deepcopy
 from decimal import Decimal
 
 from handlers.adjustments_xml import read_adjustments, write_adjustments
@@ -16,6 +18,7 @@ from handlers.xmlcommon import (
     opt_text,
     parse_bool,
     root,
+    standalone,
     sub,
     text,
 )
@@ -39,11 +42,47 @@ def to_xml(response: AuthorizeResponse) -> Element:
     return element
 
 
+_SUBTREES: dict[object, Element] = {}
+_SUBTREE_LIMIT = 5_000
+
+
+def _subtree(key: object, build: Callable[[], Element]) -> Element:
+    """A copy of a subtree built once per distinct value: most lines share codes, tenders and reasons."""
+    found = _SUBTREES.get(key)
+    if found is None:
+        if len(_SUBTREES) >= _SUBTREE_LIMIT:
+            _SUBTREES.clear()
+        found = _SUBTREES[key] = build()
+    return deepcopy(found)
+
+
 def _write_response(parent: Element, response: CodedResponse) -> None:
-    holder = sub(parent, "Response")
+    parent.append(_subtree(("response", response), lambda: _response(response)))
+
+
+def _response(response: CodedResponse) -> Element:
+    holder = standalone("Response")
     sub(holder, "Type", response.response_type)
     sub(holder, "Code", response.code)
     write_descriptions(holder, response.descriptions)
+    return holder
+
+
+def _tenders(tenders: tuple[TenderType, ...]) -> Element:
+    holder = standalone("RefundTenders")
+    for tender in tenders:
+        sub(holder, "Tender", tender)
+    return holder
+
+
+def _reasons(reasons: tuple[Reason, ...]) -> Element:
+    holder = standalone("Reasons")
+    for reason in reasons:
+        attributes = {"rule": reason.rule, "question": reason.question, "answer": reason.answer}
+        if reason.code is not None:
+            attributes["code"] = reason.code
+        sub(holder, "Reason", **attributes)
+    return holder
 
 
 def _write_line(element: Element, line: LineDecision) -> None:
@@ -51,19 +90,12 @@ def _write_line(element: Element, line: LineDecision) -> None:
     sub(element, "ApprovedQuantity", line.approved_quantity)
     _write_response(element, line.response)
     write_receipt_messages(element, line.receipt_messages)
-    tenders = sub(element, "RefundTenders")
-    for tender in line.refund_tenders:
-        sub(tenders, "Tender", tender)
+    element.append(_subtree(("tenders", line.refund_tenders), lambda: _tenders(line.refund_tenders)))
     opt_sub(element, "DispositionCode", line.disposition_code)
     sub(element, "RestockingFee", line.restocking_fee)
     sub(element, "RefundAmount", line.refund_amount)
     sub(element, "PolicyId", line.policy_id)
-    reasons = sub(element, "Reasons")
-    for reason in line.reasons:
-        attributes = {"rule": reason.rule, "question": reason.question, "answer": reason.answer}
-        if reason.code is not None:
-            attributes["code"] = reason.code
-        sub(reasons, "Reason", **attributes)
+    element.append(_subtree(("reasons", line.reasons), lambda: _reasons(line.reasons)))
     if line.loyalty_preview:
         write_adjustments(sub(element, "LoyaltyPreview"), line.loyalty_preview)
 
