@@ -18,6 +18,7 @@ from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
+from handlers.decision_json import expand
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash, unseal
 from store.queries import TicketFilter
@@ -127,6 +128,8 @@ def _present(request: web.Request, ticket: dict[str, Any]) -> dict[str, Any]:
     sealed = ticket.pop("customer_sealed", None)
     if sealed and request[IDENTITY].admin:
         ticket["customer_clear"] = unseal(request.app[SERVICE].secret, sealed)
+    for attempt in ticket.get("attempts", []):
+        attempt["decision"] = expand(attempt["decision"])
     return ticket
 
 

@@ -1,12 +1,18 @@
-"""The decision of an attempt as JSON for the ticket: every line's response, reasons and full trace."""
+"""The decision of an attempt as JSON for the ticket: every line's response and full trace.
+
+Trace steps are stored compactly, as lists in TraceStep field order, and expanded into objects when read, so that
+the write path stays cheap and researchers still see named fields.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from handlers.decision import LineDecision
+from handlers.decision import LineDecision, TraceStep
 from handlers.engine import Evaluation
+
+STEP_FIELDS = list(TraceStep._fields)
 
 
 def decision_json(evaluation: Evaluation) -> str:
@@ -35,12 +41,18 @@ def _line(line: LineDecision) -> dict[str, Any]:
         "disposition_code": line.disposition_code,
         "policy_id": line.policy_id,
         "customer_information_required": line.customer_information_required,
-        "reasons": [reason._asdict() for reason in line.reasons],
         "trace": None
         if trace is None
-        else {
-            "candidates": list(trace.candidates),
-            "selection": trace.selection,
-            "steps": [step._asdict() for step in trace.steps],
-        },
+        else {"candidates": list(trace.candidates), "selection": trace.selection, "steps": list(trace.steps)},
     }
+
+
+def expand(decision: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored decision with every trace step as an object of named fields."""
+    if decision is None:
+        return None
+    for line in decision.get("lines", []):
+        trace = line.get("trace")
+        if trace:
+            trace["steps"] = [dict(zip(STEP_FIELDS, step, strict=True)) for step in trace["steps"]]
+    return decision

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from copy import deepcopy
 from decimal import Decimal
 
 from handlers.adjustments_xml import read_adjustments, write_adjustments
@@ -47,13 +47,13 @@ _SUBTREE_LIMIT = 5_000
 
 
 def _subtree(key: object, build: Callable[[], Element]) -> Element:
-    """A copy of a subtree built once per distinct value: most lines share codes, tenders and reasons."""
+    """A copy (lxml copies are deep) of a subtree built once per distinct value: lines share codes and reasons."""
     found = _SUBTREES.get(key)
     if found is None:
         if len(_SUBTREES) >= _SUBTREE_LIMIT:
             _SUBTREES.clear()
         found = _SUBTREES[key] = build()
-    return deepcopy(found)
+    return copy.copy(found)
 
 
 def _write_response(parent: Element, response: CodedResponse) -> None:
