@@ -37,7 +37,7 @@ class Result:
     seconds: float
     latencies: list[float]
     cpu_seconds: float
-    rss_mb: list[float]
+    rss_mb: list[tuple[float, float]]
     failures: int
 
     def line(self) -> str:
@@ -45,10 +45,11 @@ class Result:
         p50 = statistics.median(ordered) * 1000
         p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
         cpu = self.cpu_seconds / self.requests * 1000
-        rss = " ".join(f"{value:.0f}" for value in self.rss_mb)
+        rss = " ".join(f"{private:.0f}+{mapped:.0f}" for private, mapped in self.rss_mb)
         return (
             f"{self.name:8} {self.requests / self.seconds:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
-            f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker: {rss}   non-2xx answers: {self.failures}"
+            f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker (private+mapped): {rss}"
+            f"   non-2xx answers: {self.failures}"
         )
 
 
@@ -100,12 +101,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def rss_mb(pids: list[int]) -> list[float]:
+def rss_mb(pids: list[int]) -> list[tuple[float, float]]:
+    """(private, file-backed) resident MB per process: file-backed is the database mapped into memory."""
     sizes = []
     for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+        )
+        sizes.append((int(fields["RssAnon"].split()[0]) / 1024, int(fields["RssFile"].split()[0]) / 1024))
     return sizes
 
 

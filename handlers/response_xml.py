@@ -43,7 +43,7 @@ def to_xml(response: AuthorizeResponse) -> Element:
 
 
 _SUBTREES: dict[object, Element] = {}
-_SUBTREE_LIMIT = 5_000
+_SUBTREE_LIMIT = 1_000
 
 
 def _subtree(key: object, build: Callable[[], Element]) -> Element:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
 
 T = TypeVar("T")
-CACHE_KIB = 16_384
+CACHE_KIB = 8_192
 MMAP_BYTES = 128 * 1024 * 1024
 Job = Callable[[sqlite3.Connection], Any]
 
