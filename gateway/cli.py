@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from gateway import cli_admin, cli_evaluate, cli_remote, cli_replay, cli_serve, cli_validate
 
 Runner = Callable[[argparse.Namespace], int]
-USAGE_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -150,7 +150,7 @@ def _serve_many(settings: Settings) -> int:
         process.start()
     LOG.info("started %d workers on http://%s:%s", len(workers), settings.host, settings.port)
 
-    def stop(signum: int, _frame: object) -> None:
+    def stop(_signum: int, _frame: object) -> None:
         for process in workers:
             if process.pid is not None and process.is_alive():
                 process.terminate()

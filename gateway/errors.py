@@ -10,14 +10,17 @@ GatewayError
 |   +-- TooDeep                    XML_TOO_DEEP
 |   +-- TooManyElements            XML_TOO_MANY_ELEMENTS
 |   +-- AttributeTooLong           XML_ATTRIBUTE_TOO_LONG
+|   +-- SchemaHintForbidden        XML_SCHEMA_HINT_FORBIDDEN
 |   +-- UnknownMessage             MESSAGE_UNKNOWN
 |   +-- SchemaInvalid              SCHEMA_INVALID
 |   +-- ContentInvalid             MESSAGE_INVALID
 +-- TooLarge (413)                 XML_TOO_LARGE
 +-- UnsupportedMediaType (415)     CONTENT_TYPE_UNSUPPORTED
 +-- NotFound (404)                 NOT_FOUND
-+-- Conflict (409)                 CONFLICT
 +-- InternalError (500)            INTERNAL
+Defined beside their checks: auth.Unauthenticated (401), auth.Forbidden (403), auth.RateLimited (429),
+intake.BodyTimeout (408), intake.BadContentEncoding (400), admin_views.PreconditionRequired (428).
+Domain refusals (handlers.errors) map to 400, 404, 409 or 412 by their kind.
 """
 
 from __future__ import annotations
@@ -120,11 +123,6 @@ class UnsupportedMediaType(GatewayError):
 class NotFound(GatewayError):
     code = "NOT_FOUND"
     http_status = 404
-
-
-class Conflict(GatewayError):
-    code = "CONFLICT"
-    http_status = 409
 
 
 class InternalError(GatewayError):

@@ -52,10 +52,6 @@ class SchemaRegistry:
                 raise ValueError(f"root element {qname} is declared by two schemas")
             self._by_qname[qname] = MessageSchema(name, qname, path, validator)
 
-    @property
-    def message_types(self) -> tuple[str, ...]:
-        return tuple(schema.name for schema in self._by_qname.values())
-
     def schema_for(self, root: etree._Element) -> MessageSchema:
         """The schema of a document, by its root element, or UnknownMessage."""
         tag = root.tag if isinstance(root.tag, str) else ""

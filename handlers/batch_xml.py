@@ -9,7 +9,6 @@ from handlers.models import AuthorizeRequest, FinalResult
 from handlers.xmlcommon import Element, q, root
 
 ROOT = "MessageBatch"
-RESULT_ROOT = "MessageBatchResult"
 
 
 def from_xml(element: Element) -> tuple[AuthorizeRequest | FinalResult, ...]:
