@@ -32,6 +32,10 @@ async def test_receipted_approval_then_final_result(client: Client, settings: Se
     detail = await (await client.get(f"/v1/tickets/{ticket}")).json()
     assert detail["status"] == "completed" and detail["attempts"][0]["decision"]["lines"][0]["trace"]["steps"]
     assert detail["final_results"][0]["return_transaction_id"] == "01291-03-20261120-0412"
+    as_xml = await client.get(f"/v1/tickets/{ticket}", headers={"Accept": "application/xml"})
+    xml_text = await as_xml.text()
+    assert as_xml.content_type == "application/xml" and f"<TicketId>{ticket}</TicketId>" in xml_text
+    assert "<Steps>" in xml_text and "<Rule>window</Rule>" in xml_text
     assert count(settings.db_path, "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'cashier'") == 1
 
 
