@@ -39,6 +39,7 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
             text=True,
             timeout=600,
             check=False,
+            cwd=tmp_path,
         )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "unexpected error" not in (tmp_path / "server.log").read_text()
