@@ -165,7 +165,9 @@ async def test_personal_data_is_masked_except_for_admins(client: Client) -> None
 
 
 async def test_rate_limit_answers_429_with_retry_after(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
-    settings = load_settings(environ={}, db_path=tmp_path / "g.db", credentials=(TILL,), rate_limit=0.05, rate_burst=2.0)
+    settings = load_settings(
+        environ={}, db_path=tmp_path / "g.db", credentials=(TILL,), rate_limit=0.05, rate_burst=2.0
+    )
     client = await aiohttp_client(create_app(settings))
     statuses = [(await client.get("/v1/tickets", headers=key(TILL, TILL_SECRET))).status for _ in range(3)]
     assert statuses[:2] == [200, 200] and statuses[2] == 429
