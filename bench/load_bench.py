@@ -82,14 +82,19 @@ async def _wait(base: str) -> None:
 
 
 def processes(root_pid: int) -> list[int]:
-    """The server process and every descendant (its workers)."""
+    """The server process and every descendant (its workers), from every process's parent id."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
     found, pending = [], [root_pid]
     while pending:
         pid = pending.pop()
         found.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            children = (task / "children").read_text().split() if (task / "children").exists() else []
-            pending.extend(int(child) for child in children)
+        pending.extend(child for child, parent in parents.items() if parent == pid)
     return found
 
 
