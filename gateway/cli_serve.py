@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    configure(settings.log_format)
     if not _settings_documents_load(settings):
         return 2
+    configure(settings.log_format)
     settings = _loopback_unless_credentials(settings)
     if settings.workers <= 1:
         serve_one(settings, _listen(settings))

@@ -46,6 +46,13 @@ class TicketVoided(DomainError):
     kind = "conflict"
 
 
+class StoreMismatch(DomainError):
+    """A message names a ticket of another store: a till may only continue its own store's returns."""
+
+    code = "STORE_MISMATCH"
+    kind = "conflict"
+
+
 class DuplicateConflict(DomainError):
     code = "DUPLICATE_CONFLICT"
     kind = "conflict"

@@ -126,6 +126,7 @@ class ReturnsService:
             message_id=result.header.message_id,
             digest=digest(self.secret, result),
             ticket_id=ticket_id,
+            store_id=result.header.store_id,
             return_transaction_id=result.return_transaction_id,
             voided=result.is_void,
             business_date=result.header.business_date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
+from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.loyalty import Account, Purchase, fold
 from store.history_sql import load_history
 from store.loyalty_sql import account_entries, purchases
@@ -59,12 +59,14 @@ def _new_attempt(connection: sqlite3.Connection, opening: TicketOpening) -> tupl
     else:
         ticket_id = opening.existing_ticket_id
         row = connection.execute(
-            "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?) "
+            "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?), store_id "
             "FROM tickets WHERE ticket_id = ?",
             (ticket_id, ticket_id),
         ).fetchone()
         if row is None:
             raise TicketNotFound(f"ticket {ticket_id} does not exist")
+        if row[2] != opening.store_id:
+            raise StoreMismatch(f"ticket {ticket_id} belongs to another store")
         if row[0] in ("voided", "completed"):
             raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
         attempt_no = row[1] + 1

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
 
-from handlers.errors import DuplicateConflict, TicketNotFound, TicketVoided
+from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.loyalty import fold
 from store.loyalty_sql import account_entries, append, purchases, reverse_ticket
 from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
@@ -24,6 +24,8 @@ def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connectio
         state = ticket_state(connection, submission.ticket_id)
         if state is None:
             raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
+        if state.store_id != submission.store_id:
+            raise StoreMismatch(f"ticket {submission.ticket_id} belongs to another store")
         if state.status == "voided":
             raise TicketVoided(f"ticket {submission.ticket_id} is voided")
         loyalty = None

@@ -158,6 +158,7 @@ class FinalSubmission:
     message_id: str
     digest: str
     ticket_id: str
+    store_id: str
     return_transaction_id: str
     voided: bool
     business_date: date

@@ -133,3 +133,20 @@ async def test_unexpected_error_is_500_without_internals(
     assert (status, fault_code(text)) == (500, "INTERNAL")
     assert "hunter2" not in text and "Traceback" not in text
     assert count(settings.db_path, "SELECT COUNT(*) FROM tickets") == 0
+
+
+async def test_a_ticket_of_another_store_cannot_be_continued(client: Client, settings: Settings) -> None:
+    _, answer = await post(client, "/v1/returns/authorize", example("authorize_receipted_single"))
+    ticket = field(answer, "TicketId")
+    before = table_counts(settings.db_path)
+    final = example(
+        "final_result_approved",
+        ("T01291-20261120-000001", ticket),
+        ("<StoreId>01291</StoreId>\n  <RegisterId>", "<StoreId>00455</StoreId>\n  <RegisterId>"),
+    )
+    status, text = await post(client, "/v1/returns/final-result", final)
+    assert (status, fault_code(text)) == (409, "STORE_MISMATCH")
+    reask = example("authorize_reevaluation_with_ticket", ("T00455-20261120-000017", ticket))
+    status, text = await post(client, "/v1/returns/authorize", reask)
+    assert (status, fault_code(text)) == (409, "STORE_MISMATCH")
+    assert table_counts(settings.db_path) == before

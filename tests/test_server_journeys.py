@@ -173,6 +173,7 @@ async def test_two_hundred_concurrent_final_results_count_exactly(client: Client
             ("FINAL-0006-OFFLINE", f"FINAL-C-{number:03d}"),
             ("01292-03-20261119-0660", f"RT-{number:03d}"),
             ("<OfflineDate>2026-11-19</OfflineDate>", f"<TicketId>{ticket}</TicketId>"),
+            ("<StoreId>01292</StoreId>", "<StoreId>01291</StoreId>"),
         )
         for number, ticket in enumerate(tickets)
     ]
