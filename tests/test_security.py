@@ -156,7 +156,7 @@ async def test_personal_data_is_masked_except_for_admins(client: Client) -> None
     _, answer = await send(client, "/v1/messages", "authorize_nonreceipted_with_positive_id", headers)
     ticket = field(answer, "TicketId")
     till_view = await (await client.get(f"/v1/tickets/{ticket}", headers=headers)).text()
-    for clear in ("Whitfield", "555-0147", "512", "Barton", "TX09876543"):
+    for clear in ("Whitfield", "555-0147", "512-555", "Barton", "TX09876543"):
         assert clear not in till_view.replace("****6543", "")
     assert "W********" in till_view
     admin_view = await (await client.get(f"/v1/tickets/{ticket}", headers=key(ADMIN, ADMIN_SECRET))).json()
