@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway.errors import NotFound, UnknownMessage
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
+from gateway.views import DUPLICATE_HEADER
 from gateway.xmlio import ParseLimits
 from handlers.loyalty_xml import read_activity
 
@@ -22,7 +23,7 @@ async def activity(request: web.Request) -> web.Response:
         raise UnknownMessage(f"{intake.name} is not a LoyaltyActivity")
     message_id, account_id, purchase, event = read_activity(intake.element)
     answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
-    headers = {"X-Returns-Duplicate": "true"} if answer.duplicate else {}
+    headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
 
 

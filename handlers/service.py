@@ -84,7 +84,8 @@ class ReturnsService:
     async def _authorize(self, request: AuthorizeRequest, origin: str) -> tuple[str, Answer]:
         policy_set = self.policies.current
         today = request.header.business_date
-        opened = await self.store.open_ticket(self._opening(request, origin), self._history_query(request, today))
+        opening = self._opening(request, origin)
+        opened = await self.store.open_ticket(opening, self._history_query(request, today, opening.positive_id_hash))
         if opened.stored_response is not None:
             return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
         if opened.active_policy and opened.active_policy != policy_set.version and self.policy_source:
@@ -172,10 +173,10 @@ class ReturnsService:
             loyalty_account_id=customer.loyalty_account_id if customer else None,
         )
 
-    def _history_query(self, request: AuthorizeRequest, today: date) -> HistoryQuery:
-        positive_id = request.positive_id
+    def _history_query(self, request: AuthorizeRequest, today: date, customer: str | None) -> HistoryQuery:
+        """What to read for the rules; `customer` is the positive ID hash the ticket opening already made."""
         return HistoryQuery(
-            positive_id_hash=positive_id_hash(self.secret, positive_id) if positive_id else None,
+            positive_id_hash=customer,
             cashier_id=request.header.cashier_id,
             sale_items=tuple(
                 (line.original_sale.key, line.item_id) for line in request.lines if line.original_sale is not None
