@@ -7,7 +7,7 @@ import re
 
 ITEMS = ("100234", "100235", "100300", "100301", "200100", "200200", "200300", "123456", "900001")
 STORES = ("01291", "01292", "00455", "02001", "02002")
-TICKET = re.compile(rb"<TicketId>([^<]+)</TicketId>")
+TICKET = re.compile(rb"<TicketId>(T([0-9]+)-[^<]+)</TicketId>")
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <{root} xmlns="urn:returns-gateway:messages:v1">
@@ -29,7 +29,7 @@ class Traffic:
     def __init__(self, prefix: str, seed: int = 1) -> None:
         self._rng = random.Random(seed)
         self._prefix, self._count = prefix, 0
-        self.open_tickets: list[tuple[bytes, int]] = []
+        self.open_tickets: list[tuple[bytes, bytes, int]] = []
 
     def _next_id(self) -> str:
         self._count += 1
@@ -56,14 +56,14 @@ class Traffic:
     def remember(self, answer: bytes, lines: int) -> None:
         found = TICKET.search(answer)
         if found:
-            self.open_tickets.append((found.group(1), lines))
+            self.open_tickets.append((found.group(1), found.group(2), lines))
 
     def final_result(self) -> bytes | None:
         if not self.open_tickets:
             return None
-        ticket, lines = self.open_tickets.pop(self._rng.randrange(len(self.open_tickets)))
+        ticket, store, lines = self.open_tickets.pop(self._rng.randrange(len(self.open_tickets)))
         message = self._next_id()
-        head = HEADER.format(root="ReturnFinalResult", message=message, store="01291", cashier="E1")
+        head = HEADER.format(root="ReturnFinalResult", message=message, store=store.decode(), cashier="E1")
         finals = "".join(
             f"<Line><LineNumber>{n}</LineNumber><ItemId>100234</ItemId><FinalDecision>Returned</FinalDecision>"
             f"<QuantityReturned>1</QuantityReturned></Line>"
