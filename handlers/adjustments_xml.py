@@ -5,20 +5,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from handlers.models import LoyaltyAdjustment, PointsSource
-from handlers.xmlcommon import Element, children, format_value, sub
+from handlers.xmlcommon import Element, children
+from handlers.xmltext import container
 
 
-def write_adjustments(holder: Element, adjustments: tuple[LoyaltyAdjustment, ...]) -> None:
-    for adjustment in adjustments:
-        values = {
-            "kind": adjustment.kind,
-            "account": adjustment.account,
-            "source": adjustment.source.value if adjustment.source else None,
-            "points": format_value(adjustment.points) if adjustment.points is not None else None,
-            "balance": format_value(adjustment.balance) if adjustment.balance is not None else None,
-            "offer": adjustment.offer_id,
-        }
-        sub(holder, "Adjustment", **{name: value for name, value in values.items() if value is not None})
+def adjustments_text(adjustments: tuple[LoyaltyAdjustment, ...]) -> str:
+    return "".join(
+        container(
+            "Adjustment",
+            kind=item.kind,
+            account=item.account,
+            source=item.source,
+            points=item.points,
+            balance=item.balance,
+            offer=item.offer_id,
+        )
+        for item in adjustments
+    )
 
 
 def read_adjustments(holder: Element) -> tuple[LoyaltyAdjustment, ...]:

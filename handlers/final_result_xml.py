@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from lxml import etree
+
 from handlers import authorize_xml
-from handlers.adjustments_xml import read_adjustments, write_adjustments
+from handlers.adjustments_xml import adjustments_text, read_adjustments
 from handlers.models import (
     AckStatus,
     FinalDecision,
@@ -39,6 +41,7 @@ from handlers.xmlcommon import (
     write_original_sale,
     write_tenders,
 )
+from handlers.xmltext import container, document, leaf
 
 ROOT = "ReturnFinalResult"
 ACK_ROOT = "FinalResultAck"
@@ -118,22 +121,26 @@ def _write_line(element: Element, line: FinalLine) -> None:
     write_extensions(element, line.extensions)
 
 
+def ack_to_bytes(ack: FinalResultAck) -> bytes:
+    """The acknowledgement as UTF-8 bytes, written as text."""
+    content = (
+        leaf("RequestMessageId", ack.request_message_id)
+        + leaf("TicketId", ack.ticket_id)
+        + leaf("ReturnTransactionId", ack.return_transaction_id)
+        + leaf("Status", ack.status)
+        + (_loyalty_text(ack.loyalty) if ack.loyalty is not None else "")
+    )
+    return document(ACK_ROOT, content)
+
+
 def ack_to_xml(ack: FinalResultAck) -> Element:
-    element = root(ACK_ROOT)
-    sub(element, "RequestMessageId", ack.request_message_id)
-    sub(element, "TicketId", ack.ticket_id)
-    sub(element, "ReturnTransactionId", ack.return_transaction_id)
-    sub(element, "Status", ack.status)
-    if ack.loyalty is not None:
-        _write_loyalty(sub(element, "Loyalty", accountId=ack.loyalty.account_id), ack.loyalty)
-    return element
+    return etree.fromstring(ack_to_bytes(ack))
 
 
-def _write_loyalty(holder: Element, summary: LoyaltySummary) -> None:
-    write_adjustments(holder, summary.adjustments)
-    for account, points in summary.points:
-        sub(holder, "Points", points, account=account)
-    sub(holder, "BalanceTowardReward", summary.balance)
+def _loyalty_text(summary: LoyaltySummary) -> str:
+    points = "".join(leaf("Points", points, account=account) for account, points in summary.points)
+    content = adjustments_text(summary.adjustments) + points + leaf("BalanceTowardReward", summary.balance)
+    return container("Loyalty", content, accountId=summary.account_id)
 
 
 def _read_loyalty(element: Element) -> LoyaltySummary:

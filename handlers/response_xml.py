@@ -2,102 +2,86 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
+import functools
 from decimal import Decimal
 
-from handlers.adjustments_xml import read_adjustments, write_adjustments
+from lxml import etree
+
+from handlers.adjustments_xml import adjustments_text, read_adjustments
 from handlers.decision import AuthorizeResponse, CodedResponse, LineDecision, Reason
 from handlers.models import ResponseType, TenderType
-from handlers.texts_xml import read_descriptions, read_receipt_messages, write_descriptions, write_receipt_messages
+from handlers.texts_xml import descriptions_text, read_descriptions, read_receipt_messages, receipt_messages_text
 from handlers.xmlcommon import (
     Element,
     child,
     children,
-    opt_sub,
     opt_text,
     parse_bool,
-    root,
-    standalone,
-    sub,
     text,
 )
+from handlers.xmltext import container, document, leaf, opt_leaf
 
 ROOT = "AuthorizeReturnResponse"
 
 
+def to_bytes(response: AuthorizeResponse) -> bytes:
+    """The response message as UTF-8 bytes, written as text (the hot path of every authorize)."""
+    lines = "".join(_line(line) for line in response.lines)
+    content = (
+        leaf("RequestMessageId", response.request_message_id)
+        + leaf("TicketId", response.ticket_id)
+        + leaf("PolicyVersion", response.policy_version)
+        + _response(response.response)
+        + receipt_messages_text(response.receipt_messages)
+        + leaf("CustomerServiceOverridesAvailable", response.overrides_available)
+        + leaf("CustomerServiceOverrideUsed", response.override_used)
+        + leaf("CustomerInformationRequired", response.customer_information_required)
+        + container("Lines", lines)
+    )
+    return document(ROOT, content)
+
+
 def to_xml(response: AuthorizeResponse) -> Element:
-    element = root(ROOT)
-    sub(element, "RequestMessageId", response.request_message_id)
-    sub(element, "TicketId", response.ticket_id)
-    sub(element, "PolicyVersion", response.policy_version)
-    _write_response(element, response.response)
-    write_receipt_messages(element, response.receipt_messages)
-    sub(element, "CustomerServiceOverridesAvailable", response.overrides_available)
-    sub(element, "CustomerServiceOverrideUsed", response.override_used)
-    sub(element, "CustomerInformationRequired", response.customer_information_required)
-    lines = sub(element, "Lines")
-    for line in response.lines:
-        _write_line(sub(lines, "Line"), line)
-    return element
+    return etree.fromstring(to_bytes(response))
 
 
-_SUBTREES: dict[object, Element] = {}
-_SUBTREE_LIMIT = 1_000
+@functools.lru_cache(maxsize=1024)
+def _response(response: CodedResponse) -> str:
+    """Lines share a handful of codes, tender lists and reasons: each is written once and reused."""
+    content = leaf("Type", response.response_type) + leaf("Code", response.code)
+    return container("Response", content + descriptions_text(response.descriptions))
 
 
-def _subtree(key: object, build: Callable[[], Element]) -> Element:
-    """A copy (lxml copies are deep) of a subtree built once per distinct value: lines share codes and reasons."""
-    found = _SUBTREES.get(key)
-    if found is None:
-        if len(_SUBTREES) >= _SUBTREE_LIMIT:
-            _SUBTREES.clear()
-        found = _SUBTREES[key] = build()
-    return copy.copy(found)
+@functools.lru_cache(maxsize=1024)
+def _tenders(tenders: tuple[TenderType, ...]) -> str:
+    return container("RefundTenders", "".join(leaf("Tender", tender) for tender in tenders))
 
 
-def _write_response(parent: Element, response: CodedResponse) -> None:
-    parent.append(_subtree(("response", response), lambda: _response(response)))
+@functools.lru_cache(maxsize=1024)
+def _reasons(reasons: tuple[Reason, ...]) -> str:
+    items = "".join(
+        container("Reason", rule=reason.rule, question=reason.question, answer=reason.answer, code=reason.code)
+        for reason in reasons
+    )
+    return container("Reasons", items)
 
 
-def _response(response: CodedResponse) -> Element:
-    holder = standalone("Response")
-    sub(holder, "Type", response.response_type)
-    sub(holder, "Code", response.code)
-    write_descriptions(holder, response.descriptions)
-    return holder
-
-
-def _tenders(tenders: tuple[TenderType, ...]) -> Element:
-    holder = standalone("RefundTenders")
-    for tender in tenders:
-        sub(holder, "Tender", tender)
-    return holder
-
-
-def _reasons(reasons: tuple[Reason, ...]) -> Element:
-    holder = standalone("Reasons")
-    for reason in reasons:
-        attributes = {"rule": reason.rule, "question": reason.question, "answer": reason.answer}
-        if reason.code is not None:
-            attributes["code"] = reason.code
-        sub(holder, "Reason", **attributes)
-    return holder
-
-
-def _write_line(element: Element, line: LineDecision) -> None:
-    sub(element, "LineNumber", line.line_number)
-    sub(element, "ApprovedQuantity", line.approved_quantity)
-    _write_response(element, line.response)
-    write_receipt_messages(element, line.receipt_messages)
-    element.append(_subtree(("tenders", line.refund_tenders), lambda: _tenders(line.refund_tenders)))
-    opt_sub(element, "DispositionCode", line.disposition_code)
-    sub(element, "RestockingFee", line.restocking_fee)
-    sub(element, "RefundAmount", line.refund_amount)
-    sub(element, "PolicyId", line.policy_id)
-    element.append(_subtree(("reasons", line.reasons), lambda: _reasons(line.reasons)))
-    if line.loyalty_preview:
-        write_adjustments(sub(element, "LoyaltyPreview"), line.loyalty_preview)
+def _line(line: LineDecision) -> str:
+    preview = container("LoyaltyPreview", adjustments_text(line.loyalty_preview)) if line.loyalty_preview else ""
+    content = (
+        leaf("LineNumber", line.line_number)
+        + leaf("ApprovedQuantity", line.approved_quantity)
+        + _response(line.response)
+        + receipt_messages_text(line.receipt_messages)
+        + _tenders(line.refund_tenders)
+        + opt_leaf("DispositionCode", line.disposition_code)
+        + leaf("RestockingFee", line.restocking_fee)
+        + leaf("RefundAmount", line.refund_amount)
+        + leaf("PolicyId", line.policy_id)
+        + _reasons(line.reasons)
+        + preview
+    )
+    return container("Line", content)
 
 
 def from_xml(element: Element) -> AuthorizeResponse:

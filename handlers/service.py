@@ -102,7 +102,7 @@ class ReturnsService:
             policy_set.version,
             opened.history.overrides_available,
         )
-        body = serialize(response_xml.to_xml(response))
+        body = response_xml.to_bytes(response)
         watches = policy_set.pattern_watches + opened.history.pattern_watches
         record = self._decision_record(request, opened, evaluation, policy_set, body, watches)
         stored = await self.store.store_decision(record)
@@ -270,7 +270,7 @@ def _ack_renderer(result: FinalResult) -> Callable[[str, str, LoyaltyOutcome | N
         ack = FinalResultAck(
             header.message_id, ticket_id, result.return_transaction_id, AckStatus(status), summary(loyalty)
         )
-        return serialize(final_result_xml.ack_to_xml(ack))
+        return final_result_xml.ack_to_bytes(ack)
 
     return render
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from handlers.decision import Description, ReceiptMessage
-from handlers.xmlcommon import Element, Source, child, children, opt_sub, opt_text, sub, text
+from handlers.xmlcommon import Source, child, children, opt_text, text
+from handlers.xmltext import container, leaf, opt_leaf
 
 
 def read_descriptions(element: Source) -> tuple[Description, ...]:
@@ -28,17 +29,18 @@ def read_receipt_messages(element: Source) -> tuple[ReceiptMessage, ...]:
     )
 
 
-def write_descriptions(parent: Element, descriptions: Iterable[Description]) -> None:
-    for description in descriptions:
-        holder = sub(parent, "Description", lang=description.lang)
-        sub(holder, "Short", description.short)
-        opt_sub(holder, "Long", description.long)
+def descriptions_text(descriptions: Iterable[Description]) -> str:
+    return "".join(
+        container("Description", leaf("Short", item.short) + opt_leaf("Long", item.long), lang=item.lang)
+        for item in descriptions
+    )
 
 
-def write_receipt_messages(parent: Element, messages: tuple[ReceiptMessage, ...]) -> None:
-    if messages:
-        holder = sub(parent, "ReceiptMessages")
-        for message in messages:
-            item = sub(holder, "Message", id=message.message_id)
-            for lang, words in message.texts:
-                sub(item, "Text", words, lang=lang)
+def receipt_messages_text(messages: tuple[ReceiptMessage, ...]) -> str:
+    items = "".join(
+        container(
+            "Message", "".join(leaf("Text", words, lang=lang) for lang, words in message.texts), id=message.message_id
+        )
+        for message in messages
+    )
+    return container("ReceiptMessages", items) if items else ""

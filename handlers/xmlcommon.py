@@ -210,11 +210,6 @@ def root(name: str) -> Element:
     return etree.Element(q(name), nsmap=NSMAP)
 
 
-def standalone(name: str) -> Element:
-    """A contract element with no namespace declaration of its own, to be appended under a root."""
-    return etree.Element(q(name))
-
-
 def sub(parent: Element, name: str, value: object = None, /, **attributes: str) -> Element:
     """Append a contract element with an optional text value and attributes."""
     element = etree.SubElement(parent, q(name), attributes)
