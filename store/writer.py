@@ -11,9 +11,8 @@ import asyncio
 import fcntl
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -80,9 +79,8 @@ class GroupWriter:
             batch = [await self._queue.get()]
             while not self._queue.empty() and len(batch) < self._max_batch:
                 batch.append(self._queue.get_nowait())
-            jobs = [job for job, _ in batch]
             try:
-                outcomes = await loop.run_in_executor(self._executor, self._apply, jobs)
+                outcomes = await self._apply(loop, [job for job, _ in batch])
             except Exception as exc:  # the commit itself failed: nothing of the batch is on disk
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -93,23 +91,49 @@ class GroupWriter:
                 else:
                     future.set_exception(value)
 
-    def _apply(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
-        connection = self._connection
-        if connection is None:
-            raise RuntimeError("the store is closed")
-        outcomes: list[tuple[bool, Any]] = []
-        with _turn(self._lock):
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                for job in jobs:
-                    outcomes.append(_run_in_savepoint(connection, job))
-                started = time.perf_counter()
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-        self._record(len(jobs), time.perf_counter() - started)
+    async def _apply(self, loop: asyncio.AbstractEventLoop, jobs: list[Job]) -> list[tuple[bool, Any]]:
+        """Waiting for the write lock and the commit's fsync happen on the writer thread; the jobs, which are
+        Python work, run on the calling thread, so that they never wait for the interpreter lock between two
+        statements."""
+        connection = await loop.run_in_executor(self._executor, self._begin)
+        try:
+            outcomes = [_run_in_savepoint(connection, job) for job in jobs]
+        except BaseException:
+            await loop.run_in_executor(self._executor, self._end, "ROLLBACK")
+            raise
+        seconds = await loop.run_in_executor(self._executor, self._end, "COMMIT")
+        self._record(len(jobs), seconds)
         return outcomes
+
+    def _begin(self) -> sqlite3.Connection:
+        """Take the write lock: the writers of several worker processes queue on a file lock, which wakes the
+        next at once (SQLite would make a waiting writer sleep and retry, stretching the slowest requests)."""
+        connection, lock = self._connection, self._lock
+        if connection is None or lock is None:
+            raise RuntimeError("the store is closed")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            raise
+        return connection
+
+    def _end(self, statement: str) -> float:
+        """COMMIT or ROLLBACK the batch and let the next writer in; returns how long the statement took."""
+        connection, lock = self._connection, self._lock
+        if connection is None or lock is None:
+            raise RuntimeError("the store is closed")
+        started = time.perf_counter()
+        try:
+            connection.execute(statement)
+        except BaseException:
+            if statement == "COMMIT":
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        return time.perf_counter() - started
 
     def _record(self, size: int, seconds: float) -> None:
         self.stats.commit_latency.observe(seconds)
@@ -129,21 +153,6 @@ class GroupWriter:
             self._lock.close()
             self._lock = None
         self._executor.shutdown(wait=True)
-
-
-@contextmanager
-def _turn(lock: IO[str] | None) -> Iterator[None]:
-    """Writers of several worker processes queue on a file lock, which wakes the next one at once.
-
-    SQLite would otherwise make a waiting writer sleep and retry, which stretches the slowest requests.
-    """
-    if lock is None:
-        raise RuntimeError("the store is closed")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _nothing(connection: sqlite3.Connection) -> None:
