@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import repeat
 
 from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
 from handlers.policy_model import PatternWatch
@@ -94,12 +95,16 @@ def _watch(
 
 
 def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
+    """One date per exception; counted by day in SQL, since a busy cashier has thousands on few days."""
     rows = connection.execute(
-        "SELECT occurred_on FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
-        " AND reversed_at IS NULL",
+        "SELECT occurred_on, COUNT(*) FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
+        " AND reversed_at IS NULL GROUP BY occurred_on",
         (kind, subject, since),
     )
-    return tuple(date.fromisoformat(row[0]) for row in rows)
+    dates: list[date] = []
+    for day, count in rows:
+        dates.extend(repeat(date.fromisoformat(day), count))
+    return tuple(dates)
 
 
 def _returned(
