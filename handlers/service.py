@@ -82,16 +82,30 @@ class ReturnsService:
         return (await self._authorize(request, "online"))[1]
 
     async def _authorize(self, request: AuthorizeRequest, origin: str) -> tuple[str, Answer]:
+        """One transaction opens the ticket, reads history and stores the decision; a policy switch takes two."""
         policy_set = self.policies.current
-        today = request.header.business_date
         opening = self._opening(request, origin)
-        opened = await self.store.open_ticket(opening, self._history_query(request, today, opening.positive_id_hash))
+        query = self._history_query(request, request.header.business_date, opening.positive_id_hash)
+
+        def decide(opened: Opened) -> DecisionRecord | None:
+            switching = self.policy_source is not None and not _is_active(policy_set, opened)
+            return None if switching else self._decide(request, policy_set, opened)
+
+        done = await self.store.authorize(opening, query, decide)
+        opened, record, stored = done.opened, done.record, done.stored
         if opened.stored_response is not None:
             return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
-        if opened.active_policy and opened.active_policy != policy_set.version and self.policy_source:
-            policy_set = await self._switch(opened.active_policy)
+        if record is None or stored is None:
+            record = self._decide(request, await self._switch(opened.active_policy or policy_set.version), opened)
+            stored = await self.store.store_decision(record)
+        if stored != record.response:
+            return opened.ticket_id, Answer(stored, duplicate=True)
+        return opened.ticket_id, Answer(stored, response_type=record.response_type)
+
+    def _decide(self, request: AuthorizeRequest, policy_set: PolicySet, opened: Opened) -> DecisionRecord:
+        """Evaluate an opened ticket (pure: no I/O) and make the record and response of the decision."""
         request = _tier_as_customer_type(request, opened)
-        evaluation = evaluate(request, policy_set, opened.history, today)
+        evaluation = evaluate(request, policy_set, opened.history, request.header.business_date)
         if self.loyalty_program is not None and opened.loyalty is not None:
             returned = opened.history.returned_quantities
             evaluation = with_preview(evaluation, request, self.loyalty_program, opened.loyalty, returned)
@@ -104,11 +118,7 @@ class ReturnsService:
         )
         body = response_xml.to_bytes(response)
         watches = policy_set.pattern_watches + opened.history.pattern_watches
-        record = self._decision_record(request, opened, evaluation, policy_set, body, watches)
-        stored = await self.store.store_decision(record)
-        if stored != body:
-            return opened.ticket_id, Answer(stored, duplicate=True)
-        return opened.ticket_id, Answer(stored, response_type=evaluation.response.response_type.value)
+        return self._decision_record(request, opened, evaluation, policy_set, body, watches)
 
     async def _switch(self, version: str) -> PolicySet:
         """Another worker activated a policy version: load it once, then every later request uses it."""
@@ -212,6 +222,11 @@ class ReturnsService:
 
     def _now(self) -> str:
         return self.clock().isoformat()
+
+
+def _is_active(policy_set: PolicySet, opened: Opened) -> bool:
+    """Whether `policy_set` is the version the database says is active (or the database names none)."""
+    return opened.active_policy is None or opened.active_policy == policy_set.version
 
 
 def _tier_as_customer_type(request: AuthorizeRequest, opened: Opened) -> AuthorizeRequest:

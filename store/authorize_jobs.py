@@ -9,7 +9,7 @@ from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, Ti
 from handlers.loyalty import Account, Purchase, fold
 from store.history_sql import load_history
 from store.loyalty_sql import account_entries, purchases
-from store.records import DecisionRecord, HistoryQuery, Opened, TicketOpening
+from store.records import Authorized, DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
 
@@ -35,6 +35,26 @@ def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sq
         )
         history = load_history(connection, query)
         return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
+
+    return job
+
+
+def authorize_job(
+    opening: TicketOpening, query: HistoryQuery, decide: Callable[[Opened], DecisionRecord | None]
+) -> Callable[[sqlite3.Connection], Authorized]:
+    """Open the ticket, read history and store the decision `decide` makes of it, in one transaction.
+
+    `decide` returns None when it cannot decide here (another policy version became active); the opened ticket
+    is then committed alone and the decision stored later with `store_decision_job`.
+    """
+    open_job = open_ticket_job(opening, query)
+
+    def job(connection: sqlite3.Connection) -> Authorized:
+        opened = open_job(connection)
+        record = None if opened.stored_response is not None else decide(opened)
+        if record is None:
+            return Authorized(opened)
+        return Authorized(opened, record, store_decision_job(record)(connection))
 
     return job
 

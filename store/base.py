@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from store.queries import TicketFilter
-from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
 
 T = TypeVar("T")
 
@@ -15,8 +15,12 @@ T = TypeVar("T")
 class Store(Protocol):
     """Durable storage of tickets, decisions, final results and exception history."""
 
-    async def open_ticket(self, opening: TicketOpening, query: HistoryQuery) -> Opened:
-        """Open a ticket (or add an attempt) and commit it; return the history the rules need."""
+    async def authorize(
+        self, opening: TicketOpening, query: HistoryQuery, decide: Callable[[Opened], DecisionRecord | None]
+    ) -> Authorized:
+        """Open a ticket (or add an attempt), read the history the rules need, and store the decision `decide`
+        makes of it, in one transaction (no record when `decide` could not decide here, or the message was
+        already answered: see `Opened.stored_response`)."""
         ...
 
     async def store_decision(self, record: DecisionRecord) -> bytes:

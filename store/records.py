@@ -59,6 +59,15 @@ class Opened:
 
 
 @dataclass(frozen=True, slots=True)
+class Authorized:
+    """What an authorize transaction did: the opened ticket, and the decision stored with it (if it was made)."""
+
+    opened: Opened
+    record: DecisionRecord | None = None
+    stored: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LineRecord:
     line_number: int
     item_id: str

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from store import queries
-from store.authorize_jobs import open_ticket_job, store_decision_job
+from store.authorize_jobs import authorize_job, store_decision_job
 from store.final_jobs import record_final_job
 from store.migrations import migrate
 from store.queries import TicketFilter
-from store.records import DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
 from store.writer import CACHE_KIB, MMAP_BYTES, GroupWriter, WriterStats
 
 T = TypeVar("T")
@@ -50,8 +50,10 @@ class SqliteStore:
             raise RuntimeError("the store is closed")
         return self._reader
 
-    async def open_ticket(self, opening: TicketOpening, query: HistoryQuery) -> Opened:
-        return await self._writer.run(open_ticket_job(opening, query))
+    async def authorize(
+        self, opening: TicketOpening, query: HistoryQuery, decide: Callable[[Opened], DecisionRecord | None]
+    ) -> Authorized:
+        return await self._writer.run(authorize_job(opening, query, decide))
 
     async def store_decision(self, record: DecisionRecord) -> bytes:
         return await self._writer.run(store_decision_job(record))
