@@ -92,10 +92,12 @@ class GroupWriter:
                     future.set_exception(value)
 
     async def _apply(self, loop: asyncio.AbstractEventLoop, jobs: list[Job]) -> list[tuple[bool, Any]]:
-        """Waiting for the write lock and the commit's fsync happen on the writer thread; the jobs, which are
-        Python work, run on the calling thread, so that they never wait for the interpreter lock between two
-        statements."""
-        connection = await loop.run_in_executor(self._executor, self._begin)
+        """A free write lock is taken at once; waiting for a held one, and the commit's fsync, happen on the writer
+        thread. The jobs, which are Python work, run on the calling thread, so that they never wait for the
+        interpreter lock between two statements."""
+        connection = self._try_begin()
+        if connection is None:
+            connection = await loop.run_in_executor(self._executor, self._begin)
         try:
             outcomes = [_run_in_savepoint(connection, job) for job in jobs]
         except BaseException:
@@ -106,12 +108,24 @@ class GroupWriter:
         return outcomes
 
     def _begin(self) -> sqlite3.Connection:
-        """Take the write lock: the writers of several worker processes queue on a file lock, which wakes the
-        next at once (SQLite would make a waiting writer sleep and retry, stretching the slowest requests)."""
+        connection = self._try_begin(fcntl.LOCK_EX)
+        if connection is None:
+            raise RuntimeError("a blocking lock returned without the lock")
+        return connection
+
+    def _try_begin(self, lock_flags: int = fcntl.LOCK_EX | fcntl.LOCK_NB) -> sqlite3.Connection | None:
+        """Take the write lock (None when it is held elsewhere and the flags say not to wait); begin the batch.
+
+        The writers of several worker processes queue on a file lock, which wakes the next at once (SQLite
+        would make a waiting writer sleep and retry, stretching the slowest requests).
+        """
         connection, lock = self._connection, self._lock
         if connection is None or lock is None:
             raise RuntimeError("the store is closed")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, lock_flags)
+        except BlockingIOError:
+            return None
         try:
             connection.execute("BEGIN IMMEDIATE")
         except BaseException:
