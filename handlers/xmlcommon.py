@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,10 +27,15 @@ T = TypeVar("T")
 Element = etree._Element
 
 
-@functools.cache
+_QUALIFIED: dict[str, str] = {}
+
+
 def q(name: str) -> str:
     """The qualified tag of a contract element."""
-    return f"{{{NS}}}{name}"
+    found = _QUALIFIED.get(name)
+    if found is None:
+        found = _QUALIFIED[name] = f"{{{NS}}}{name}"
+    return found
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -53,12 +57,9 @@ class Fields:
 Source = Element | Fields
 
 
-def _fields(source: Source) -> Fields:
-    return source if isinstance(source, Fields) else Fields(source)
-
-
 def child(source: Source, name: str) -> Element | None:
-    return _fields(source).first.get(q(name))
+    fields = source if isinstance(source, Fields) else Fields(source)
+    return fields.first.get(_QUALIFIED.get(name) or q(name))
 
 
 def children(source: Source, name: str) -> list[Element]:
@@ -67,15 +68,19 @@ def children(source: Source, name: str) -> list[Element]:
 
 
 def text(source: Source, name: str) -> str:
-    found = child(source, name)
-    if found is None or found.text is None:
+    value = opt_text(source, name)
+    if value is None:
         raise ValueError(f"{name} is missing")
-    return found.text.strip()
+    return value
 
 
 def opt_text(source: Source, name: str) -> str | None:
-    found = child(source, name)
-    return None if found is None or found.text is None else found.text.strip()
+    fields = source if isinstance(source, Fields) else Fields(source)
+    found = fields.first.get(_QUALIFIED.get(name) or q(name))
+    if found is None:
+        return None
+    value = found.text
+    return None if value is None else value.strip()
 
 
 def _child_fields(source: Source, name: str) -> Fields | None:
