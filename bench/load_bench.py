@@ -117,21 +117,31 @@ def rss_mb(pids: list[int]) -> list[tuple[float, float]]:
     return sizes
 
 
-async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[int, list[float], int]:
-    """`connections` clients in a closed loop for `seconds`: 70% authorize, 30% final results."""
+async def load(
+    base: str, seconds: float, connections: int, seed: int, rate: float | None = None
+) -> tuple[int, list[float], int]:
+    """`connections` clients for `seconds`, 70% authorize and 30% final results: in a closed loop (each sends its
+    next request when the last is answered), or paced at `rate` requests/s in all, each latency then counted from
+    the time the request was due (so a server falling behind is charged for the wait)."""
     traffic = Traffic(f"LB{seed}", seed)
     rng = random.Random(seed)
     latencies: list[float] = []
     failures = 0
-    deadline = time.perf_counter() + seconds
+    begin = time.perf_counter()
+    deadline = begin + seconds
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def client() -> None:
+        async def client(number: int) -> None:
+            sent = 0
             while time.perf_counter() < deadline:
                 final = traffic.final_result() if rng.random() < 0.3 else None
                 body, path = (final, "final-result") if final else (traffic.authorize(), "authorize")
                 started = time.perf_counter()
+                if rate is not None:
+                    started = begin + (sent * connections + number) / rate
+                    sent += 1
+                    await asyncio.sleep(max(0.0, started - time.perf_counter()))
                 async with session.post(
                     f"{base}/v1/returns/{path}", data=body, headers={"Content-Type": "application/xml"}
                 ) as reply:
@@ -143,7 +153,7 @@ async def load(base: str, seconds: float, connections: int, seed: int) -> tuple[
                 if path == "authorize":
                     traffic.remember(answer, body.count(b"<LineNumber>"))
 
-        await asyncio.gather(*(client() for _ in range(connections)))
+        await asyncio.gather(*(client(number) for number in range(connections)))
     return len(latencies), latencies, failures
 
 
@@ -198,14 +208,27 @@ def main() -> None:
         stop(bare_process)
         gw_process, gw_base = start(gateway(work, "load.db", args.workers), ROOT)
         gw = measure("gateway", gw_process, gw_base, args)
+        paced = _paced(gw_base, args, gw.requests / gw.seconds / 2)
         stop(gw_process)
         setup = f"workers {args.workers}, {args.connections} connections, {args.seconds:.0f}s each"
         print(f"{setup}, mix 70% authorize / 30% final result")
         print(bare.line())
         print(gw.line())
         print(f"ratio gateway/bare: {gw.requests / gw.seconds / (bare.requests / bare.seconds):.3f}")
+        print(paced)
         if args.tickets:
             _large_database(work, args.tickets)
+
+
+def _paced(base: str, args: argparse.Namespace, rate: float) -> str:
+    """Latency below saturation: the same mix offered at a fixed rate (half the gateway's closed-loop peak)."""
+    count, latencies, failures = asyncio.run(load(base, args.seconds, args.connections, 2, rate))
+    ordered = sorted(latencies)
+    p50, p99 = statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99) - 1] * 1000
+    return (
+        f"gateway paced at {rate:,.0f} req/s offered (half its peak), {args.connections} connections: "
+        f"{count / args.seconds:,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   non-2xx answers: {failures}"
+    )
 
 
 def _large_database(work: Path, tickets: int) -> None:
