@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
@@ -51,16 +52,16 @@ def _date(body: dict[str, Any], name: str) -> date:
         raise ContentInvalid(f"{name} must be a date (YYYY-MM-DD)", (Issue(name),)) from None
 
 
-def _positive_id(values: dict[str, Any]) -> PositiveId:
-    return PositiveId(_text(values, "type", 20), _text(values, "issuer", 20), _text(values, "number", 40))
+def _positive_id(values: dict[str, Any], prefix: str = "") -> PositiveId:
+    part = functools.partial(_text, values)
+    return PositiveId(part(f"{prefix}type", 20), part(f"{prefix}issuer", 20), part(f"{prefix}number", 40))
 
 
-def _positive_id_query(request: web.Request) -> PositiveId | None:
-    query = request.query
-    if "positive_id_number" not in query:
+def positive_id_query(request: web.Request) -> PositiveId | None:
+    """A positive ID from query parameters (all three parts, or 400); None when no number is given."""
+    if "positive_id_number" not in request.query:
         return None
-    names = {"type": "positive_id_type", "issuer": "positive_id_issuer", "number": "positive_id_number"}
-    return _positive_id({key: query.get(name) for key, name in names.items()})
+    return _positive_id(dict(request.query), "positive_id_")
 
 
 def _nested(body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -77,7 +78,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/overrides")
 async def list_overrides(request: web.Request) -> web.Response:
-    return web.json_response({"overrides": await request.app[ADMIN].overrides(_positive_id_query(request))})
+    return web.json_response({"overrides": await request.app[ADMIN].overrides(positive_id_query(request))})
 
 
 @routes.post("/v1/admin/overrides")
@@ -109,7 +110,7 @@ async def count_override(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/customers/history")
 async def customer_history(request: web.Request) -> web.Response:
-    positive_id = _positive_id_query(request)
+    positive_id = positive_id_query(request)
     if positive_id is None:
         raise ContentInvalid("give positive_id_type, positive_id_issuer and positive_id_number")
     return web.json_response(await request.app[ADMIN].customer_history(positive_id))

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin_views import positive_id_query
 from gateway.auth import IDENTITY, require_store
 from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
 from gateway.errors import ContentInvalid, Issue, NotFound
@@ -19,7 +20,6 @@ from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
-from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash, unseal
 from store.queries import TicketFilter
 
@@ -157,13 +157,8 @@ def _ticket_filter(request: web.Request) -> TicketFilter:
 
 def _positive_id(request: web.Request) -> str | None:
     """Searching by positive ID takes type, issuer and number, hashed like the stored key."""
-    query = request.query
-    if "positive_id_number" not in query:
-        return None
-    positive_id = PositiveId(
-        query.get("positive_id_type", ""), query.get("positive_id_issuer", ""), query["positive_id_number"]
-    )
-    return positive_id_hash(request.app[SERVICE].secret, positive_id)
+    positive_id = positive_id_query(request)
+    return None if positive_id is None else positive_id_hash(request.app[SERVICE].secret, positive_id)
 
 
 def _date(value: str | None) -> date | None:

@@ -213,6 +213,14 @@ async def test_ticket_search(client: Client) -> None:
     assert xml.content_type == "application/xml" and "<StoreId>00455</StoreId>" in await xml.text()
 
 
+async def test_ticket_search_by_a_partial_positive_id_is_refused(client: Client) -> None:
+    await authorize(client, example("authorize_nonreceipted_with_positive_id"))
+    reply = await client.get("/v1/tickets?positive_id_number=TX09876543")
+    assert reply.status == 400
+    fault = await reply.text()
+    assert "<Code>MESSAGE_INVALID</Code>" in fault and "<Issue>positive_id_type</Issue>" in fault
+
+
 async def test_metrics_in_prometheus_format(client: Client) -> None:
     await authorize(client, example("authorize_receipted_single"))
     await authorize(client, example("authorize_receipted_single"))
