@@ -1,4 +1,4 @@
-"""Group commit: write jobs queue up and run together in one transaction on one writer thread, one fsync a batch.
+"""Group commit: write jobs queue up and run together in one transaction, one after another, one fsync a batch.
 
 Each job is a plain function of a sqlite3 connection, run inside its own SAVEPOINT, so a failing job is rolled
 back alone and its caller gets its exception; every other job of the batch commits. A caller's await returns
@@ -46,7 +46,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 class GroupWriter:
-    """Runs write jobs in batches on one thread; `run` returns once the job's batch is committed."""
+    """Runs write jobs in batches, one batch at a time; `run` returns once the job's batch is committed."""
 
     def __init__(self, path: Path, max_batch: int = 512) -> None:
         self._path = path
