@@ -11,7 +11,7 @@ from pathlib import Path
 from gateway.errors import GatewayError
 from gateway.policies import EXAMPLE_POLICY, load_policy_file
 from gateway.schemas import default_registry
-from gateway.xmlio import parse_xml, to_bytes
+from gateway.xmlio import parse_xml
 from handlers import authorize_xml, response_xml
 from handlers.engine import evaluate
 from handlers.errors import PolicyInvalid
@@ -76,7 +76,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     response = authorize_response(
         evaluation, request.header.message_id, DRY_RUN_TICKET, policy_set.version, history.overrides_available
     )
-    sys.stdout.write(to_bytes(response_xml.to_xml(response)).decode("utf-8") + "\n")
+    sys.stdout.write(response_xml.to_bytes(response).decode("utf-8") + "\n")
     if args.explain:
         print(explain(evaluation), file=sys.stderr)
     return 0

@@ -143,8 +143,3 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
         raise AttributeTooLong(f"an attribute is longer than {limits.max_attribute_length} characters")
     if _SCHEMA_HINT(root):
         raise SchemaHintForbidden("schema location hints are not accepted (and never fetched)")
-
-
-def to_bytes(element: etree._Element) -> bytes:
-    """Serialise an element as UTF-8 with an XML declaration."""
-    return etree.tostring(element, xml_declaration=True, encoding="UTF-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,15 +28,10 @@ T = TypeVar("T")
 Element = etree._Element
 
 
-_QUALIFIED: dict[str, str] = {}
-
-
+@functools.cache
 def q(name: str) -> str:
     """The qualified tag of a contract element."""
-    found = _QUALIFIED.get(name)
-    if found is None:
-        found = _QUALIFIED[name] = f"{{{NS}}}{name}"
-    return found
+    return f"{{{NS}}}{name}"
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -59,7 +55,7 @@ Source = Element | Fields
 
 def child(source: Source, name: str) -> Element | None:
     fields = source if isinstance(source, Fields) else Fields(source)
-    return fields.first.get(_QUALIFIED.get(name) or q(name))
+    return fields.first.get(q(name))
 
 
 def children(source: Source, name: str) -> list[Element]:
@@ -75,11 +71,8 @@ def text(source: Source, name: str) -> str:
 
 
 def opt_text(source: Source, name: str) -> str | None:
-    fields = source if isinstance(source, Fields) else Fields(source)
-    found = fields.first.get(_QUALIFIED.get(name) or q(name))
-    if found is None:
-        return None
-    value = found.text
+    found = child(source, name)
+    value = None if found is None else found.text
     return None if value is None else value.strip()
 
 
