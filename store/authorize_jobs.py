@@ -54,7 +54,8 @@ def authorize_job(
         record = None if opened.stored_response is not None else decide(opened)
         if record is None:
             return Authorized(opened)
-        return Authorized(opened, record, store_decision_job(record)(connection))
+        _store(connection, record)
+        return Authorized(opened, record, record.response)
 
     return job
 
@@ -151,13 +152,16 @@ def store_decision_job(record: DecisionRecord) -> Callable[[sqlite3.Connection],
         ).fetchone()
         if stored is not None and stored[0] is not None:
             return bytes(stored[0])
-        _write_decision(connection, record)
-        connection.execute(
-            "UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id)
-        )
+        _store(connection, record)
         return record.response
 
     return job
+
+
+def _store(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+    """Write the decision and remember the response as the message's answer."""
+    _write_decision(connection, record)
+    connection.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
 
 
 def _write_decision(connection: sqlite3.Connection, record: DecisionRecord) -> None:

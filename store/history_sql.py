@@ -36,19 +36,17 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
             (customer, since),
         )
     )
-    total = connection.execute(
-        "SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND reversed_at IS NULL",
-        (customer,),
-    ).fetchone()[0]
+    total, available = connection.execute(
+        "SELECT (SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ?"
+        " AND reversed_at IS NULL), (SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ?"
+        " AND status = 'active' AND expires_on >= ?)",
+        (customer, customer, query.today.isoformat()),
+    ).fetchone()
     override = _count_override(connection, customer)
     dates: tuple[date, ...] = ()
     if override is not None:
         point = override.until if override.kind is CountOverrideKind.FREEZE and override.until else override.set_on
         dates = _exception_dates(connection, "customer", customer, (point + timedelta(days=1)).isoformat())
-    available = connection.execute(
-        "SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ? AND status = 'active' AND expires_on >= ?",
-        (customer, query.today.isoformat()),
-    ).fetchone()[0]
     return replace(
         history,
         customer_returns=returns,
@@ -110,10 +108,16 @@ def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, si
 def _returned(
     connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
 ) -> dict[tuple[str, str], Decimal]:
+    """Quantities already returned of each (original sale, item), read in one query."""
+    wanted = set(sale_items)
+    if not wanted:
+        return {}
+    sales = sorted({sale for sale, _ in wanted})
+    marks = ", ".join("?" * len(sales))
     totals: dict[tuple[str, str], Decimal] = {}
-    for sale, item in sale_items:
-        for (quantity,) in connection.execute(
-            "SELECT quantity FROM returned_quantities WHERE original_sale = ? AND item_id = ?", (sale, item)
-        ):
+    for sale, item, quantity in connection.execute(
+        f"SELECT original_sale, item_id, quantity FROM returned_quantities WHERE original_sale IN ({marks})", sales
+    ):
+        if (sale, item) in wanted:
             totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
     return totals
