@@ -160,6 +160,28 @@ async def test_returned_quantity_feeds_the_over_return_rule(client: Client) -> N
     assert (field(again, "Type"), field(again, "Code")) == ("Denial", "440")
 
 
+async def test_two_lines_of_one_sale_item_count_its_earlier_return_once(client: Client) -> None:
+    """Bought 3, 1 already returned: two lines of 2 each are each within the 2 left (not 3 - 1 - 1)."""
+    bought_three = ("<OriginalQuantity>1</OriginalQuantity>", "<OriginalQuantity>3</OriginalQuantity>")
+    ticket = field(await authorize(client, example("authorize_receipted_single", bought_three)), "TicketId")
+    await post(client, FINAL, example("final_result_approved", ("T01291-20261120-000001", ticket)))
+    single = example(
+        "authorize_receipted_single",
+        bought_three,
+        ("AUTH-0001-20261120-001", "AUTH-0001-TWO-LINES"),
+        ("<Quantity>1</Quantity>", "<Quantity>2</Quantity>"),
+    ).decode()
+    line = single[single.index("<Line>") : single.index("</Lines>")]
+    second = line.replace("<LineNumber>1</LineNumber>", "<LineNumber>2</LineNumber>")
+    text = await authorize(client, single.replace("</Lines>", f"{second}</Lines>").encode())
+    assert _codes(text) == ["100", "100", "100"]
+
+
+def _codes(text: str) -> list[str]:
+    """Every response code in an answer: the transaction's, then each line's."""
+    return [part.split("</Code>", 1)[0] for part in text.split("<Code>")[1:]]
+
+
 async def test_two_hundred_concurrent_final_results_count_exactly(client: Client, settings: Settings) -> None:
     tickets = []
     for number in range(200):
