@@ -237,23 +237,30 @@ def statements(script: str) -> list[str]:
 
 
 def migrate(connection: sqlite3.Connection) -> list[str]:
-    """Apply every pending migration in order; return the names applied now."""
+    """Apply every pending migration in order; return the names applied now.
+
+    Workers opening one database at once may all find a migration pending: each migration is checked again inside
+    its write transaction, so only the first to get there applies it.
+    """
     connection.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in connection.execute("SELECT name FROM _migrations")}
-    applied = []
-    for name, script in MIGRATIONS:
-        if name in done:
-            continue
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in statements(script):
-                connection.execute(statement)
-            connection.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, datetime.now(UTC).isoformat())
-            )
+    return [name for name, script in MIGRATIONS if name not in done and _apply(connection, name, script)]
+
+
+def _apply(connection: sqlite3.Connection, name: str, script: str) -> bool:
+    """Apply one migration unless another connection has meanwhile; whether this call applied it."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if connection.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone() is not None:
             connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        applied.append(name)
-    return applied
+            return False
+        for statement in statements(script):
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, datetime.now(UTC).isoformat())
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return True
