@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import logging
 import multiprocessing
 import signal
@@ -23,6 +24,7 @@ from handlers.errors import PolicyInvalid
 
 LOG = logging.getLogger("returns_gateway")
 DRAIN_SECONDS = 30.0
+YOUNG_OBJECTS = 10_000
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,8 +129,10 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests finish before the database closes."""
     context = tls_context(settings)
     LOG.info("listening on %s://%s:%s", "https" if context else "http", settings.host, settings.port)
+    app = create_app(settings)
+    app.on_startup.append(settle_heap)
     web.run_app(
-        create_app(settings),
+        app,
         sock=sock,
         ssl_context=context,
         access_log=ACCESS,
@@ -136,6 +140,17 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
         shutdown_timeout=DRAIN_SECONDS,
         print=None,
     )
+
+
+async def settle_heap(app: web.Application) -> None:
+    """Once the schemas, policy and store are loaded, keep the long-lived objects out of every later collection.
+
+    A full collection would otherwise walk them all again, pausing every request in flight for tens of
+    milliseconds; young collections run after 10,000 new objects instead of 700.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
 def _worker(settings: Settings) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import urllib.request
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
+from gateway.cli_serve import YOUNG_OBJECTS, settle_heap
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
 from tests.conftest import EXAMPLES
@@ -54,3 +57,14 @@ def test_serve_refuses_a_broken_policy_before_listening(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert "unknown response code '999'" in err and "Traceback" not in err
     assert not (tmp_path / "g.db").exists()
+
+
+async def test_a_started_worker_keeps_what_it_loaded_out_of_later_collections() -> None:
+    threshold = gc.get_threshold()
+    try:
+        await settle_heap(web.Application())
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (YOUNG_OBJECTS, *threshold[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
