@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import signal
 import socket
 
 from aiohttp import web
@@ -40,6 +41,13 @@ def main() -> None:
     workers = [context.Process(target=serve, args=(args.port, True)) for _ in range(args.workers)]
     for process in workers:
         process.start()
+
+    def stop(_signum: int, _frame: object) -> None:
+        """Stopping the parent stops its workers (they would otherwise outlive it, still listening)."""
+        for process in workers:
+            process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     for process in workers:
         process.join()
 
