@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
+from handlers.history import EMPTY_HISTORY
 from handlers.loyalty import Account, Purchase, fold
 from store.history_sql import load_history
 from store.loyalty_sql import account_entries, purchases
@@ -15,24 +16,26 @@ KIND_AUTHORIZE = "authorize"
 
 
 def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sqlite3.Connection], Opened]:
-    """A job that opens the ticket and attempt for a message, or finds the answer already given."""
+    """A job that opens the ticket and attempt for a message and reads its history, or finds the answer already
+    given (then nothing is read: a retry is answered as it was)."""
 
     def job(connection: sqlite3.Connection) -> Opened:
         found = connection.execute(
             "SELECT digest, ticket_id, attempt_no, response FROM messages WHERE message_id = ?", (opening.message_id,)
         ).fetchone()
-        if found is not None:
+        if found is None:
+            ticket_id, attempt_no = _new_attempt(connection, opening)
+            connection.execute(
+                "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
+            )
+        else:
             digest, ticket_id, attempt_no, response = found
             if digest != opening.digest:
                 raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
-            history = load_history(connection, query)
-            return Opened(ticket_id, attempt_no, history, response, _active(connection), _loyalty(connection, query))
-        ticket_id, attempt_no = _new_attempt(connection, opening)
-        connection.execute(
-            "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
-        )
+            if response is not None:
+                return Opened(ticket_id, attempt_no, EMPTY_HISTORY, response)
         history = load_history(connection, query)
         return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
 
