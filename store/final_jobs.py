@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.loyalty import fold
+from store.history_sql import returned_by_sale
 from store.loyalty_sql import account_entries, append, purchases, reverse_ticket
 from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
 
@@ -183,13 +184,7 @@ def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state:
     if plan is None or account_id is None:
         return None
     sales = plan.sales(state)
-    earlier: dict[tuple[str, str], Decimal] = {}
-    for sale in sales:
-        for item, quantity in connection.execute(
-            "SELECT item_id, quantity FROM returned_quantities WHERE original_sale = ? AND ticket_id != ?",
-            (sale, state.ticket_id),
-        ):
-            earlier[(sale, item)] = earlier.get((sale, item), Decimal(0)) + Decimal(quantity)
+    earlier = returned_by_sale(connection, sales, state.ticket_id)
     account = fold(account_entries(connection, account_id))
     entries = plan.plan(account, purchases(connection, sales), earlier, state)
     append(connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at)

@@ -108,16 +108,25 @@ def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, si
 def _returned(
     connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
 ) -> dict[tuple[str, str], Decimal]:
-    """Quantities already returned of each (original sale, item), read in one query."""
+    """Quantities already returned of each (original sale, item) the request names."""
     wanted = set(sale_items)
-    if not wanted:
+    found = returned_by_sale(connection, {sale for sale, _ in wanted})
+    return {key: quantity for key, quantity in found.items() if key in wanted}
+
+
+def returned_by_sale(
+    connection: sqlite3.Connection, sales: set[str], excluding_ticket: str | None = None
+) -> dict[tuple[str, str], Decimal]:
+    """Quantities already returned per (original sale, item) of these sales, in one query; with `excluding_ticket`,
+    leaving out that ticket's own."""
+    if not sales:
         return {}
-    sales = sorted({sale for sale, _ in wanted})
     marks = ", ".join("?" * len(sales))
     totals: dict[tuple[str, str], Decimal] = {}
     for sale, item, quantity in connection.execute(
-        f"SELECT original_sale, item_id, quantity FROM returned_quantities WHERE original_sale IN ({marks})", sales
+        f"SELECT original_sale, item_id, quantity FROM returned_quantities WHERE original_sale IN ({marks})"
+        " AND ticket_id IS NOT ?",
+        (*sorted(sales), excluding_ticket),
     ):
-        if (sale, item) in wanted:
-            totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
+        totals[(sale, item)] = totals.get((sale, item), Decimal(0)) + Decimal(quantity)
     return totals
