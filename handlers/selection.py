@@ -10,12 +10,15 @@ The loader rejects two exception policies that could tie, so the order of the do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from handlers.models import ReturnLine
 from handlers.policy_model import ALL, Policy, PolicyKind, PolicySet, Target, TargetKind
 
+T = TypeVar("T")
 _ITEM_RANK = 1000
 _STORE_RANK, _GROUP_RANK = 1000, 500
 
@@ -49,21 +52,22 @@ def index_policies(policy_set: PolicySet) -> PolicySet:
 MEMO_LIMIT = 20_000
 
 
-def _remember(policy_set: PolicySet, key: object, value: object) -> None:
+def _remembered(policy_set: PolicySet, key: tuple[object, ...], kind: type[T], compute: Callable[[], T]) -> T:
+    """A value derived from the (immutable) policy set, computed once per key; a full memo starts over."""
     memo = policy_set.memo
+    found = memo.get(key)
+    if isinstance(found, kind):
+        return found
+    value = compute()
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     memo[key] = value
+    return value
 
 
 def store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
     """The store's groups and nodes (remembered per store: the policy set never changes once loaded)."""
-    found = policy_set.memo.get(("scope", store_id))
-    if isinstance(found, StoreScope):
-        return found
-    scope = _store_scope(policy_set, store_id)
-    _remember(policy_set, ("scope", store_id), scope)
-    return scope
+    return _remembered(policy_set, ("scope", store_id), StoreScope, lambda: _store_scope(policy_set, store_id))
 
 
 def _store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
@@ -126,12 +130,7 @@ def select_policy(
     Selection depends only on these inputs and the (immutable) policy set, so it is remembered per combination.
     """
     key = ("selection", line.item_id, nodes, scope.store_id, line.receipted, customer_type, day)
-    found = policy_set.memo.get(key)
-    if isinstance(found, Selection):
-        return found
-    selection = _select(policy_set, line, nodes, scope, customer_type, day)
-    _remember(policy_set, key, selection)
-    return selection
+    return _remembered(policy_set, key, Selection, lambda: _select(policy_set, line, nodes, scope, customer_type, day))
 
 
 def _select(
