@@ -9,6 +9,7 @@ from lxml import etree
 
 from handlers.loyalty import Account, Earned, Program, Purchase, PurchaseLine, Tier
 from handlers.models import OriginalSale
+from handlers.xmlcommon import required, required_text
 
 LNS = "urn:returns-gateway:loyalty:v1"
 Element = etree._Element
@@ -20,14 +21,11 @@ def ln(name: str) -> str:
 
 
 def _required(element: Element, name: str) -> Element:
-    found = element.find(ln(name))
-    if found is None:
-        raise ValueError(f"{name} is missing")
-    return found
+    return required(element, ln(name))
 
 
 def _text(element: Element, name: str) -> str:
-    return (_required(element, name).text or "").strip()
+    return required_text(element, ln(name))
 
 
 def read_program(root: Element) -> Program:

@@ -28,6 +28,7 @@ from handlers.policy_model import (
     TargetKind,
     TenderLimit,
 )
+from handlers.xmlcommon import required, required_text
 
 PNS = "urn:returns-gateway:policy:v1"
 Element = etree._Element
@@ -42,14 +43,11 @@ def _line(element: Element) -> int:
 
 
 def _find(element: Element, name: str) -> Element:
-    found = element.find(p(name))
-    if found is None:
-        raise ValueError(f"{name} is missing")
-    return found
+    return required(element, p(name))
 
 
 def _text(element: Element, name: str) -> str:
-    return (_find(element, name).text or "").strip()
+    return required_text(element, p(name))
 
 
 def _words(value: str | None) -> tuple[str, ...]:

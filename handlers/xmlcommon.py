@@ -86,6 +86,18 @@ def opt(source: Source, name: str, convert: Callable[[str], T]) -> T | None:
     return None if value is None else convert(value)
 
 
+def required(element: Element, tag: str) -> Element:
+    """The first child with this qualified tag, in any of the project's namespaces; ValueError naming it if absent."""
+    found = element.find(tag)
+    if found is None:
+        raise ValueError(f"{tag.rpartition('}')[2]} is missing")
+    return found
+
+
+def required_text(element: Element, tag: str) -> str:
+    return (required(element, tag).text or "").strip()
+
+
 def parse_bool(value: str) -> bool:
     return value in ("true", "1")
 
