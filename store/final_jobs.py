@@ -185,10 +185,10 @@ def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state:
         return None
     sales = plan.sales(state)
     earlier = returned_by_sale(connection, sales, state.ticket_id)
-    account = fold(account_entries(connection, account_id))
-    entries = plan.plan(account, purchases(connection, sales), earlier, state)
+    ledger = account_entries(connection, account_id)
+    entries = plan.plan(fold(ledger), purchases(connection, sales), earlier, state)
     append(connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at)
-    return LoyaltyOutcome(account_id, tuple(entries), fold(account_entries(connection, account_id)))
+    return LoyaltyOutcome(account_id, tuple(entries), fold([*ledger, *entries]))
 
 
 def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: str | None) -> None:

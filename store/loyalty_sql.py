@@ -117,14 +117,15 @@ def activity_job(
             if found[0] != digest:
                 raise DuplicateConflict(f"message id {message_id} was already used for a different message")
             return bytes(found[1]), True
-        entries, purchase = plan(fold(account_entries(connection, account_id)))
+        ledger = account_entries(connection, account_id)
+        entries, purchase = plan(fold(ledger))
         append(connection, account_id, message_id, None, entries, at)
         if purchase is not None:
             connection.execute(
                 "INSERT OR REPLACE INTO loyalty_purchases VALUES (?, ?, ?, ?)",
                 (purchase.sale, account_id, _purchase_json(purchase), message_id),
             )
-        response = render(fold(account_entries(connection, account_id)))
+        response = render(fold([*ledger, *entries]))
         connection.execute(
             "INSERT INTO messages (message_id, kind, digest, ticket_id, response, received_at)"
             " VALUES (?, 'loyalty', ?, '', ?, ?)",
