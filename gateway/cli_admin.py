@@ -6,15 +6,18 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from gateway.credentials import KINDS, new_credential, to_toml
 from gateway.policies import load_loyalty_program
 from gateway.settings import DEFAULT_CONFIG, load_settings
 from handlers.loyalty_service import LoyaltyService
 from store.sqlite import SqliteStore
+
+T = TypeVar("T")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,31 +104,19 @@ async def _purge(db: Path, before: str) -> int:
         await store.close()
 
 
-async def _open(args: argparse.Namespace) -> tuple[SqliteStore, LoyaltyService]:
+async def _with_loyalty(args: argparse.Namespace, action: Callable[[LoyaltyService], Awaitable[T]]) -> T:
+    """Run `action` with the loyalty service over the database of `args`, closing the store afterwards."""
     settings = load_settings(args.config, db_path=args.db)
     store = SqliteStore(settings.db_path)
     await store.open()
-    return store, LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path))
-
-
-async def _maintain(args: argparse.Namespace) -> list[tuple[str, str]]:
-    store, service = await _open(args)
     try:
-        return await service.maintain_tiers()
-    finally:
-        await store.close()
-
-
-async def _account(args: argparse.Namespace) -> dict[str, Any] | None:
-    store, service = await _open(args)
-    try:
-        return await service.account(args.account_id)
+        return await action(LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path)))
     finally:
         await store.close()
 
 
 def run_maintain(args: argparse.Namespace) -> int:
-    demoted = asyncio.run(_maintain(args))
+    demoted = asyncio.run(_with_loyalty(args, LoyaltyService.maintain_tiers))
     for account_id, tier in demoted:
         print(f"{account_id}: demoted to {tier}")
     print(f"tier maintenance: {len(demoted)} demotion(s)")
@@ -133,7 +124,7 @@ def run_maintain(args: argparse.Namespace) -> int:
 
 
 def run_account(args: argparse.Namespace) -> int:
-    found = asyncio.run(_account(args))
+    found = asyncio.run(_with_loyalty(args, lambda service: service.account(args.account_id)))
     if found is None:
         print(f"error: loyalty account {args.account_id} has no activity", file=sys.stderr)
         return 1
