@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from handlers.policy_model import PatternWatch
+from handlers.policy_model import PatternWatch, PolicySet
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +84,40 @@ def window_start(today: date, days: int) -> date:
 
 
 EMPTY_HISTORY = History()
+
+CUSTOMER_WINDOWED = frozenset({"CustomerReturns", "CustomerPatternWatchReturns"})
+CASHIER_WINDOWED = frozenset({"CashierExceptionCount"})
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryReach:
+    """How many days back the rules of a policy set look at a customer's returns and a cashier's exceptions
+    (None: no rule asks); the store reads no further back than this."""
+
+    customer_days: int | None
+    cashier_days: int | None
+
+    def customer_since(self, today: date) -> date | None:
+        """The first day of the customer's returns to read; None: none is needed."""
+        return None if self.customer_days is None else window_start(today, self.customer_days)
+
+    def cashier_since(self, today: date) -> date | None:
+        """The first day of the cashier's exceptions to read; None: none is needed."""
+        return None if self.cashier_days is None else window_start(today, self.cashier_days)
+
+
+def history_reach(policy_set: PolicySet) -> HistoryReach:
+    """The longest look-back window each windowed history the policy set asks about (computed once per set)."""
+    return policy_set.remembered(("reach",), HistoryReach, lambda: _reach(policy_set))
+
+
+def _reach(policy_set: PolicySet) -> HistoryReach:
+    rules = [rule for policy in policy_set.policies for rule in policy.rules]
+    return HistoryReach(
+        _longest(int(rule.params["windowDays"]) for rule in rules if rule.question in CUSTOMER_WINDOWED),
+        _longest(int(rule.params["windowDays"]) for rule in rules if rule.question in CASHIER_WINDOWED),
+    )
+
+
+def _longest(windows: Iterable[int]) -> int | None:
+    return max(windows, default=None)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from handlers.decision import Description, ReceiptMessage
 from handlers.models import ResponseType, Symbol, TenderType
+
+T = TypeVar("T")
+MEMO_LIMIT = 20_000
 
 
 class Action(Symbol):
@@ -198,7 +203,7 @@ class PolicySet:
     merchandise: Hierarchy
     pattern_watches: tuple[PatternWatch, ...]
     policies: tuple[Policy, ...]
-    # Indexes built once by selection.index_policies, and `memo`, a bounded cache of store scopes and selections.
+    # Indexes built once by selection.index_policies, and `memo`, a bounded cache of values derived from the set.
     by_merchandise: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
     ranks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     item_chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -207,6 +212,17 @@ class PolicySet:
     def default_policy(self, receipted: bool) -> Policy:
         kind = PolicyKind.DEFAULT_RECEIPTED if receipted else PolicyKind.DEFAULT_NONRECEIPTED
         return next(policy for policy in self.policies if policy.kind is kind)
+
+    def remembered(self, key: tuple[object, ...], kind: type[T], compute: Callable[[], T]) -> T:
+        """A value derived from this (immutable) set, computed once per key; a full memo starts over."""
+        found = self.memo.get(key)
+        if isinstance(found, kind):
+            return found
+        value = compute()
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
     @property
     def tender_order(self) -> tuple[TenderType, ...]:

@@ -10,15 +10,12 @@ The loader rejects two exception policies that could tie, so the order of the do
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TypeVar
 
 from handlers.models import ReturnLine
 from handlers.policy_model import ALL, Policy, PolicyKind, PolicySet, Target, TargetKind
 
-T = TypeVar("T")
 _ITEM_RANK = 1000
 _STORE_RANK, _GROUP_RANK = 1000, 500
 
@@ -49,25 +46,9 @@ def index_policies(policy_set: PolicySet) -> PolicySet:
     return replace(policy_set, by_merchandise={target: tuple(found) for target, found in index.items()}, ranks=ranks)
 
 
-MEMO_LIMIT = 20_000
-
-
-def _remembered(policy_set: PolicySet, key: tuple[object, ...], kind: type[T], compute: Callable[[], T]) -> T:
-    """A value derived from the (immutable) policy set, computed once per key; a full memo starts over."""
-    memo = policy_set.memo
-    found = memo.get(key)
-    if isinstance(found, kind):
-        return found
-    value = compute()
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
 def store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
     """The store's groups and nodes (remembered per store: the policy set never changes once loaded)."""
-    return _remembered(policy_set, ("scope", store_id), StoreScope, lambda: _store_scope(policy_set, store_id))
+    return policy_set.remembered(("scope", store_id), StoreScope, lambda: _store_scope(policy_set, store_id))
 
 
 def _store_scope(policy_set: PolicySet, store_id: str) -> StoreScope:
@@ -130,7 +111,7 @@ def select_policy(
     Selection depends only on these inputs and the (immutable) policy set, so it is remembered per combination.
     """
     key = ("selection", line.item_id, nodes, scope.store_id, line.receipted, customer_type, day)
-    return _remembered(policy_set, key, Selection, lambda: _select(policy_set, line, nodes, scope, customer_type, day))
+    return policy_set.remembered(key, Selection, lambda: _select(policy_set, line, nodes, scope, customer_type, day))
 
 
 def _select(

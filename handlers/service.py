@@ -8,7 +8,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -17,6 +17,7 @@ from handlers.decision_json import decision_json
 from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid
 from handlers.exceptions import ExceptionSettings, planner
+from handlers.history import history_reach
 from handlers.loyalty import Program
 from handlers.loyalty_returns import loyalty_return, summary, with_preview
 from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
@@ -35,8 +36,6 @@ from store.records import (
     Opened,
     TicketOpening,
 )
-
-HISTORY_DAYS = 3660
 
 
 def serialize(element: etree._Element) -> bytes:
@@ -82,25 +81,32 @@ class ReturnsService:
         return (await self._authorize(request, "online"))[1]
 
     async def _authorize(self, request: AuthorizeRequest, origin: str) -> tuple[str, Answer]:
-        """One transaction opens the ticket, reads history and stores the decision; a policy switch takes two."""
-        policy_set = self.policies.current
+        """One transaction opens the ticket, reads the history the policy asks for and stores the decision.
+
+        When another worker activated a policy version meanwhile, the opened ticket is committed undecided and the
+        same transaction runs again under that version, reading the history it asks for; it finds the ticket it
+        opened (by message id), so nothing is opened twice.
+        """
         opening = self._opening(request, origin)
-        query = self._history_query(request, request.header.business_date, opening.positive_id_hash)
+        policy_set = self.policies.current
+        while True:
+            query = self._history_query(request, opening.positive_id_hash, policy_set)
+            done = await self.store.authorize(opening, query, self._decider(request, policy_set))
+            opened, record = done.opened, done.record
+            if opened.stored_response is not None:
+                return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
+            if record is not None:
+                return opened.ticket_id, Answer(record.response, response_type=record.response_type)
+            policy_set = await self._switch(opened.active_policy or policy_set.version)
+
+    def _decider(self, request: AuthorizeRequest, policy_set: PolicySet) -> Callable[[Opened], DecisionRecord | None]:
+        """Decide an opened ticket under `policy_set`, unless the database says another version is active."""
 
         def decide(opened: Opened) -> DecisionRecord | None:
             switching = self.policy_source is not None and not _is_active(policy_set, opened)
             return None if switching else self._decide(request, policy_set, opened)
 
-        done = await self.store.authorize(opening, query, decide)
-        opened, record, stored = done.opened, done.record, done.stored
-        if opened.stored_response is not None:
-            return opened.ticket_id, Answer(opened.stored_response, duplicate=True)
-        if record is None or stored is None:
-            record = self._decide(request, await self._switch(opened.active_policy or policy_set.version), opened)
-            stored = await self.store.store_decision(record)
-        if stored != record.response:
-            return opened.ticket_id, Answer(stored, duplicate=True)
-        return opened.ticket_id, Answer(stored, response_type=record.response_type)
+        return decide
 
     def _decide(self, request: AuthorizeRequest, policy_set: PolicySet, opened: Opened) -> DecisionRecord:
         """Evaluate an opened ticket (pure: no I/O) and make the record and response of the decision."""
@@ -183,15 +189,17 @@ class ReturnsService:
             loyalty_account_id=customer.loyalty_account_id if customer else None,
         )
 
-    def _history_query(self, request: AuthorizeRequest, today: date, customer: str | None) -> HistoryQuery:
+    def _history_query(self, request: AuthorizeRequest, customer: str | None, policy_set: PolicySet) -> HistoryQuery:
         """What to read for the rules; `customer` is the positive ID hash the ticket opening already made."""
+        today, reach = request.header.business_date, history_reach(policy_set)
         return HistoryQuery(
             positive_id_hash=customer,
             cashier_id=request.header.cashier_id,
             sale_items=tuple(
                 (line.original_sale.key, line.item_id) for line in request.lines if line.original_sale is not None
             ),
-            since=today - timedelta(days=HISTORY_DAYS),
+            customer_since=reach.customer_since(today),
+            cashier_since=reach.cashier_since(today),
             today=today,
             loyalty_account_id=request.customer.loyalty_account_id if request.customer else None,
         )

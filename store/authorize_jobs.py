@@ -48,7 +48,7 @@ def authorize_job(
     """Open the ticket, read history and store the decision `decide` makes of it, in one transaction.
 
     `decide` returns None when it cannot decide here (another policy version became active); the opened ticket
-    is then committed alone and the decision stored later with `store_decision_job`.
+    is then committed alone, and the same job run again under the active version finds it and decides.
     """
     open_job = open_ticket_job(opening, query)
 
@@ -58,7 +58,7 @@ def authorize_job(
         if record is None:
             return Authorized(opened)
         _store(connection, record)
-        return Authorized(opened, record, record.response)
+        return Authorized(opened, record)
 
     return job
 
@@ -144,21 +144,6 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
         " updated_at = ? WHERE ticket_id = ?",
         (*_customer(opening), opening.received_at, ticket_id),
     )
-
-
-def store_decision_job(record: DecisionRecord) -> Callable[[sqlite3.Connection], bytes]:
-    """A job that stores an evaluated attempt; returns the response to send (the first one stored wins)."""
-
-    def job(connection: sqlite3.Connection) -> bytes:
-        stored = connection.execute(
-            "SELECT response FROM messages WHERE message_id = ?", (record.message_id,)
-        ).fetchone()
-        if stored is not None and stored[0] is not None:
-            return bytes(stored[0])
-        _store(connection, record)
-        return record.response
-
-    return job
 
 
 def _store(connection: sqlite3.Connection, record: DecisionRecord) -> None:

@@ -23,10 +23,6 @@ class Store(Protocol):
         already answered: see `Opened.stored_response`)."""
         ...
 
-    async def store_decision(self, record: DecisionRecord) -> bytes:
-        """Commit an evaluated attempt; return the response to send (the first stored, for a retry)."""
-        ...
-
     async def record_final(self, submission: FinalSubmission) -> FinalOutcome:
         """Commit a final result exactly once, with its exceptions, or reverse them for a void."""
         ...

@@ -14,10 +14,13 @@ from store.records import HistoryQuery
 
 
 def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History:
-    """The customer's and cashier's history since `query.since`, quantities already returned, overrides, watches."""
-    since = query.since.isoformat()
+    """The customer's and cashier's history as far back as the rules look, quantities already returned, overrides,
+    watches."""
+    cashier_since = query.cashier_since
     history = History(
-        cashier_exception_dates=_exception_dates(connection, "cashier", query.cashier_id, since),
+        cashier_exception_dates=()
+        if cashier_since is None
+        else _exception_dates(connection, "cashier", query.cashier_id, cashier_since.isoformat()),
         returned_quantities=_returned(connection, query.sale_items),
         pattern_watches=_watches(connection),
     )
@@ -27,15 +30,7 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
 
 
 def _with_customer(connection: sqlite3.Connection, history: History, customer: str, query: HistoryQuery) -> History:
-    since = query.since.isoformat()
-    returns = tuple(
-        PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
-        for day, receipted, items, amount, watch in connection.execute(
-            "SELECT return_date, receipted, items, amount, pattern_watch FROM customer_returns"
-            " WHERE positive_id_hash = ? AND return_date >= ?",
-            (customer, since),
-        )
-    )
+    returns = () if query.customer_since is None else _returns(connection, customer, query.customer_since)
     total, available = connection.execute(
         "SELECT (SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ?"
         " AND reversed_at IS NULL), (SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ?"
@@ -54,6 +49,17 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
         customer_exception_dates=dates,
         count_override=override,
         overrides_available=available,
+    )
+
+
+def _returns(connection: sqlite3.Connection, customer: str, since: date) -> tuple[PriorReturn, ...]:
+    return tuple(
+        PriorReturn(date.fromisoformat(day), bool(receipted), Decimal(items), Decimal(amount), bool(watch))
+        for day, receipted, items, amount, watch in connection.execute(
+            "SELECT return_date, receipted, items, amount, pattern_watch FROM customer_returns"
+            " WHERE positive_id_hash = ? AND return_date >= ?",
+            (customer, since.isoformat()),
+        )
     )
 
 

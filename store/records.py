@@ -36,12 +36,14 @@ class TicketOpening:
 
 @dataclass(frozen=True, slots=True)
 class HistoryQuery:
-    """What to read for the rules: a customer, a cashier, original sale lines, and how far back."""
+    """What to read for the rules: a customer, a cashier, original sale lines, and how far back the rules look at
+    the customer's returns and the cashier's exceptions (None: no rule does, so nothing is read)."""
 
     positive_id_hash: str | None
     cashier_id: str
     sale_items: tuple[tuple[str, str], ...]
-    since: date
+    customer_since: date | None
+    cashier_since: date | None
     today: date
     loyalty_account_id: str | None = None
 
@@ -64,7 +66,6 @@ class Authorized:
 
     opened: Opened
     record: DecisionRecord | None = None
-    stored: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

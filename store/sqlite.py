@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from store import queries
-from store.authorize_jobs import authorize_job, store_decision_job
+from store.authorize_jobs import authorize_job
 from store.final_jobs import record_final_job
 from store.migrations import migrate
 from store.queries import TicketFilter
@@ -54,9 +54,6 @@ class SqliteStore:
         self, opening: TicketOpening, query: HistoryQuery, decide: Callable[[Opened], DecisionRecord | None]
     ) -> Authorized:
         return await self._writer.run(authorize_job(opening, query, decide))
-
-    async def store_decision(self, record: DecisionRecord) -> bytes:
-        return await self._writer.run(store_decision_job(record))
 
     async def record_final(self, submission: FinalSubmission) -> FinalOutcome:
         return await self._writer.run(record_final_job(submission))

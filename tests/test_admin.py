@@ -28,6 +28,10 @@ CUSTOMER = {"type": "DriversLicense", "issuer": "TX", "number": "TX09876543"}
 CUSTOMER_XML = "<Customer><PositiveId><Type>DriversLicense</Type><Issuer>TX</Issuer><Number>TX09876543</Number></PositiveId></Customer>"
 COUNT_RULE = '<Rule id="count" question="CustomerCumulativeExceptionCount"><Answer below="100" code="A2"/><Answer from="100" code="D2"/><Answer missing="true" code="M1"/></Rule>'
 FRAUD_RULE = '<Rule id="reason" question="ReturnReason"><Answer in="FRAUD" action="Stop" code="D1"/><Answer otherwise="true"/><Answer missing="true"/></Rule>'
+CASHIER_RULE = (
+    '<Rule id="cashier" question="CashierExceptionCount"><Param name="windowDays" value="30"/>'
+    '<Answer below="1"/><Answer from="1" code="M2"/></Rule>'
+)
 WATCH_RULE = '<Rule id="watch" question="PatternWatchHit"><Answer is="true" code="M2"/><Answer is="false"/><Answer missing="true"/></Rule>'
 
 
@@ -353,3 +357,25 @@ async def test_admin_api_refuses_tills_and_bad_input(client: Client) -> None:
     )[0] == 400
     spec = (await admin(client, "GET", "/v1/admin/openapi.json"))[1]
     assert spec["openapi"].startswith("3.") and "/v1/admin/policies/active" in spec["paths"]
+
+
+async def test_a_worker_switching_to_a_version_that_looks_further_back_decides_on_that_history(
+    aiohttp_client: ClientFactory, settings: Settings
+) -> None:
+    first = await aiohttp_client(create_app(settings))
+    second = await aiohttp_client(create_app(settings))
+    await finish(first, await attempt(first, "2026-11-20"), "2026-11-20")
+    older = settings.policy_path.read_bytes()
+    newer = older.replace(b'version="test-1"', b'version="test-2"').replace(
+        FRAUD_RULE.encode(), (FRAUD_RULE + CASHIER_RULE).encode()
+    )
+    assert b"CashierExceptionCount" in newer and b"CashierExceptionCount" not in older
+    await first.put("/v1/admin/policies/test-2", data=newer, headers=AS_ADMIN)
+    etag = (await first.get("/v1/admin/policies/active", headers=AS_ADMIN)).headers["ETag"]
+    await first.put("/v1/admin/policies/active", json={"version": "test-2"}, headers={**AS_ADMIN, "If-Match": etag})
+    answer = await attempt(second, "2026-11-24")
+    assert field(answer, "PolicyVersion") == "test-2"
+    detail = await (await second.get(f"/v1/tickets/{field(answer, 'TicketId')}", headers=AS_ADMIN)).json()
+    assert len(detail["attempts"]) == 1
+    steps = detail["attempts"][0]["decision"]["lines"][0]["trace"]["steps"]
+    assert [step["input_value"] for step in steps if step["rule"] == "cashier"] == ["1"]

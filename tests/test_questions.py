@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn
+from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn, history_reach
 from handlers.models import Customer, ItemCondition, OriginalSale, TenderAmount, TenderType
 from handlers.questions import CATALOGUE
 from tests.policyutil import TODAY, decide_line, line, load, request, run, with_id
@@ -528,3 +528,21 @@ def test_today_is_an_argument_not_the_clock() -> None:
     late = decide_line(policy_set, req=req, today=TODAY + (date(2027, 1, 1) - TODAY))
     assert early.trace is not None and late.trace is not None
     assert (early.trace.steps[0].input_value, late.trace.steps[0].input_value) == ("4", "61")
+
+
+def test_history_reach_is_the_longest_window_each_windowed_history_is_asked_for() -> None:
+    returns = (
+        '<Rule id="r{0}" question="CustomerReturns"><Param name="windowDays" value="{0}"/>' + NUMBER_MISSING + "</Rule>"
+    )
+    pattern = (
+        '<Rule id="p" question="CustomerPatternWatchReturns"><Param name="windowDays" value="400"/>' + NUMBER_MISSING
+    )
+    cashier = '<Rule id="c" question="CashierExceptionCount"><Param name="windowDays" value="30"/>' + NUMBER + "</Rule>"
+    asked = load(
+        receipted_rules=returns.format(90) + cashier, nonreceipted_rules=returns.format(180) + pattern + "</Rule>"
+    )
+    reach = history_reach(asked)
+    assert (reach.customer_days, reach.cashier_days) == (400, 30)
+    assert (reach.customer_since(TODAY), reach.cashier_since(TODAY)) == (TODAY - timedelta(399), TODAY - timedelta(29))
+    unasked = history_reach(load())
+    assert (unasked.customer_since(TODAY), unasked.cashier_since(TODAY)) == (None, None)
