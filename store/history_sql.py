@@ -32,8 +32,8 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
 def _with_customer(connection: sqlite3.Connection, history: History, customer: str, query: HistoryQuery) -> History:
     returns = () if query.customer_since is None else _returns(connection, customer, query.customer_since)
     total, available = connection.execute(
-        "SELECT (SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer' AND subject = ?"
-        " AND reversed_at IS NULL), (SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ?"
+        "SELECT (SELECT COALESCE(SUM(open_count), 0) FROM exception_days WHERE subject_kind = 'customer'"
+        " AND subject = ?), (SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ?"
         " AND status = 'active' AND expires_on >= ?)",
         (customer, customer, query.today.isoformat()),
     ).fetchone()
@@ -99,10 +99,10 @@ def _watch(
 
 
 def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
-    """One date per exception; counted by day in SQL, since a busy cashier has thousands on few days."""
+    """One date per open exception, read from the counts per day (a busy cashier has thousands on few days)."""
     rows = connection.execute(
-        "SELECT occurred_on, COUNT(*) FROM exceptions WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
-        " AND reversed_at IS NULL GROUP BY occurred_on",
+        "SELECT occurred_on, open_count FROM exception_days WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
+        " AND open_count > 0",
         (kind, subject, since),
     )
     dates: list[date] = []

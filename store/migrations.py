@@ -5,6 +5,16 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+# Open exceptions per subject and day, kept by triggers: a busy cashier's count reads days, not every exception.
+_COUNT_IN = (
+    "INSERT INTO exception_days VALUES (NEW.subject_kind, NEW.subject, NEW.occurred_on, 1)"
+    " ON CONFLICT DO UPDATE SET open_count = open_count + 1;"
+)
+_COUNT_OUT = (
+    "UPDATE exception_days SET open_count = open_count - 1"
+    " WHERE subject_kind = OLD.subject_kind AND subject = OLD.subject AND occurred_on = OLD.occurred_on;"
+)
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
         "0001_tickets",
@@ -217,6 +227,28 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'loyalty entries are never changed'); END;
         CREATE TRIGGER loyalty_entries_no_delete BEFORE DELETE ON loyalty_entries
             BEGIN SELECT RAISE(ABORT, 'loyalty entries are never changed'); END
+        """,
+    ),
+    (
+        "0005_exception_days",
+        f"""
+        CREATE TABLE exception_days (
+            subject_kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            occurred_on TEXT NOT NULL,
+            open_count INTEGER NOT NULL,
+            PRIMARY KEY (subject_kind, subject, occurred_on)
+        ) WITHOUT ROWID;
+        INSERT INTO exception_days SELECT subject_kind, subject, occurred_on, COUNT(*) FROM exceptions
+            WHERE reversed_at IS NULL GROUP BY subject_kind, subject, occurred_on;
+        CREATE TRIGGER exception_days_insert AFTER INSERT ON exceptions WHEN NEW.reversed_at IS NULL
+            BEGIN {_COUNT_IN} END;
+        CREATE TRIGGER exception_days_delete AFTER DELETE ON exceptions WHEN OLD.reversed_at IS NULL
+            BEGIN {_COUNT_OUT} END;
+        CREATE TRIGGER exception_days_update_old AFTER UPDATE ON exceptions WHEN OLD.reversed_at IS NULL
+            BEGIN {_COUNT_OUT} END;
+        CREATE TRIGGER exception_days_update_new AFTER UPDATE ON exceptions WHEN NEW.reversed_at IS NULL
+            BEGIN {_COUNT_IN} END
         """,
     ),
 )

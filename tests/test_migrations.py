@@ -51,3 +51,44 @@ def test_a_worker_that_looked_before_another_migrated_applies_nothing_twice(tmp_
     assert [name for (name,) in rows] == sorted(name for name, _ in MIGRATIONS)
     first.close()
     late.close()
+
+
+OPEN_PER_DAY = (
+    "SELECT subject_kind, subject, occurred_on, COUNT(*) FROM exceptions WHERE reversed_at IS NULL"
+    " GROUP BY subject_kind, subject, occurred_on ORDER BY 1, 2, 3"
+)
+COUNTED_PER_DAY = "SELECT * FROM exception_days WHERE open_count > 0 ORDER BY 1, 2, 3"
+
+
+def add_exception(connection: sqlite3.Connection, kind: str, subject: str, day: str, ticket: str) -> None:
+    connection.execute(
+        "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount)"
+        " VALUES (?, ?, 'NonReceiptedReturn', ?, '01291', ?, '10.00')",
+        (kind, subject, ticket, day),
+    )
+
+
+def test_counts_per_day_start_from_the_exceptions_already_stored_and_follow_every_change(tmp_path: Path) -> None:
+    connection = connect(tmp_path / "older.db")
+    connection.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    before_days = [(name, script) for name, script in MIGRATIONS if name < "0005"]
+    for name, script in before_days:
+        connection.executescript(script)
+        connection.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+    for ticket, (kind, subject, day) in enumerate(
+        [("cashier", "E1", "2026-11-01"), ("cashier", "E1", "2026-11-01"), ("customer", "H1", "2026-11-02")]
+    ):
+        add_exception(connection, kind, subject, day, f"T{ticket}")
+    connection.execute("UPDATE exceptions SET reversed_at = 'now' WHERE ticket_id = 'T2'")
+    assert migrate(connection) == ["0005_exception_days"]
+    assert connection.execute(COUNTED_PER_DAY).fetchall() == [("cashier", "E1", "2026-11-01", 2)]
+
+    add_exception(connection, "cashier", "E1", "2026-11-03", "T3")
+    add_exception(connection, "customer", "H1", "2026-11-03", "T3")
+    connection.execute("UPDATE exceptions SET reversed_at = 'now' WHERE ticket_id = 'T0'")
+    connection.execute("UPDATE exceptions SET reversed_at = NULL WHERE ticket_id = 'T2'")
+    connection.execute("UPDATE exceptions SET occurred_on = '2026-11-04' WHERE ticket_id = 'T3'")
+    connection.execute("DELETE FROM exceptions WHERE ticket_id = 'T1'")
+    assert connection.execute(COUNTED_PER_DAY).fetchall() == connection.execute(OPEN_PER_DAY).fetchall()
+    assert len(connection.execute(COUNTED_PER_DAY).fetchall()) == 3
+    connection.close()
