@@ -33,7 +33,6 @@ class Ready:
 
     queued: Queued
     name: str
-    element: etree._Element
     model: AuthorizeRequest | FinalResult
 
     @property
@@ -85,4 +84,5 @@ def check(queued: Queued, registry: SchemaRegistry) -> Ready | Refused:
         name = validate_member(registry, element, queued.data)
     except GatewayError as error:
         return Refused(queued, error)
-    return Ready(queued, name, element, read_model(name, element))
+    return Ready(queued, name, read_model(name, element))
+
