@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from gateway.heap import settled
 from gateway.replay_journal import Journal
 from gateway.replay_queue import Queued, read_queue
 from gateway.replay_run import Summary, replay
@@ -74,7 +75,8 @@ async def _replay(args: argparse.Namespace, queue: list[Queued], journal: Journa
     target = await _target(args)
     window = args.batch_size * (args.concurrency if args.to else 1)
     try:
-        return await replay(queue, target, journal, rejects, window, Progress(sys.stderr))
+        with settled():  # the queue and its messages live until the end: collections need not walk them each time
+            return await replay(queue, target, journal, rejects, window, Progress(sys.stderr))
     finally:
         await target.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import logging
 import multiprocessing
 import signal
@@ -17,6 +16,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.errors import GatewayError
+from gateway.heap import settle
 from gateway.logs import ACCESS, AccessLogger, configure
 from gateway.policies import load_loyalty_program, load_policy_file
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
@@ -24,7 +24,6 @@ from handlers.errors import PolicyInvalid
 
 LOG = logging.getLogger("returns_gateway")
 DRAIN_SECONDS = 30.0
-YOUNG_OBJECTS = 10_000
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -143,14 +142,9 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
 
 
 async def settle_heap(app: web.Application) -> None:
-    """Once the schemas, policy and store are loaded, keep the long-lived objects out of every later collection.
-
-    A full collection would otherwise walk them all again, pausing every request in flight for tens of
-    milliseconds; young collections run after 10,000 new objects instead of 700.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+    """Once the schemas, policy and store are loaded, keep them out of every later collection (a full collection
+    would pause every request in flight)."""
+    settle()
 
 
 def _worker(settings: Settings) -> None:

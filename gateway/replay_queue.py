@@ -85,4 +85,3 @@ def check(queued: Queued, registry: SchemaRegistry) -> Ready | Refused:
     except GatewayError as error:
         return Refused(queued, error)
     return Ready(queued, name, read_model(name, element))
-

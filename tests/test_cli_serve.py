@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from gateway.cli_serve import YOUNG_OBJECTS, settle_heap
+from gateway.cli_serve import settle_heap
+from gateway.heap import YOUNG_OBJECTS
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
 from tests.conftest import EXAMPLES
