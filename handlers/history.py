@@ -47,16 +47,17 @@ class CountOverride:
 class History:
     """Everything history-based rules may ask; empty for a customer without a positive ID.
 
-    The cumulative exception count is `customer_exception_total` when given (a store counts rather than lists),
-    else the number of `customer_exception_dates`; a count override needs the dates after its own date.
+    Exceptions are counted per day (a busy cashier has thousands on few days). The cumulative exception count is
+    `customer_exception_total` when given (a store counts rather than lists), else the sum of
+    `customer_exceptions_by_day`; a count override needs the days after its own date.
     """
 
     customer_returns: tuple[PriorReturn, ...] = ()
     customer_purchases: tuple[PriorPurchase, ...] | None = None
-    customer_exception_dates: tuple[date, ...] = ()
+    customer_exceptions_by_day: Mapping[date, int] = field(default_factory=dict)
     customer_exception_total: int | None = None
     count_override: CountOverride | None = None
-    cashier_exception_dates: tuple[date, ...] = ()
+    cashier_exceptions_by_day: Mapping[date, int] = field(default_factory=dict)
     returned_quantities: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     pattern_watches: tuple[PatternWatch, ...] = ()
     overrides_available: int = 0
@@ -66,16 +67,17 @@ class History:
         override = self.count_override
         if override is None:
             total = self.customer_exception_total
-            return len(self.customer_exception_dates) if total is None else total
+            return sum(self.customer_exceptions_by_day.values()) if total is None else total
         if override.kind is CountOverrideKind.FREEZE:
             if override.until is None or today <= override.until:
                 return override.value
-            return override.value + _count_after(self.customer_exception_dates, override.until)
-        return override.value + _count_after(self.customer_exception_dates, override.set_on)
+            return override.value + count_since(self.customer_exceptions_by_day, override.until + ONE_DAY)
+        return override.value + count_since(self.customer_exceptions_by_day, override.set_on + ONE_DAY)
 
 
-def _count_after(dates: tuple[date, ...], day: date) -> int:
-    return sum(1 for when in dates if when > day)
+def count_since(by_day: Mapping[date, int], first: date) -> int:
+    """How many of these exceptions happened on `first` or later."""
+    return sum(count for day, count in by_day.items() if day >= first)
 
 
 def window_start(today: date, days: int) -> date:
@@ -84,6 +86,7 @@ def window_start(today: date, days: int) -> date:
 
 
 EMPTY_HISTORY = History()
+ONE_DAY = timedelta(days=1)
 
 CUSTOMER_WINDOWED = frozenset({"CustomerReturns", "CustomerPatternWatchReturns"})
 CASHIER_WINDOWED = frozenset({"CashierExceptionCount"})

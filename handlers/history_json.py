@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,14 +28,19 @@ def history_from_json(data: dict[str, Any]) -> History:
     return History(
         customer_returns=tuple(_prior_return(item) for item in data.get("customer_returns", [])),
         customer_purchases=None if purchases is None else tuple(_purchase(item) for item in purchases),
-        customer_exception_dates=tuple(date.fromisoformat(day) for day in data.get("customer_exceptions", [])),
+        customer_exceptions_by_day=_by_day(data.get("customer_exceptions", [])),
         count_override=_count_override(data.get("count_override")),
-        cashier_exception_dates=tuple(date.fromisoformat(day) for day in data.get("cashier_exceptions", [])),
+        cashier_exceptions_by_day=_by_day(data.get("cashier_exceptions", [])),
         returned_quantities={
             (item["sale"], item["item"]): Decimal(str(item["quantity"])) for item in data.get("returned_quantities", [])
         },
         overrides_available=int(data.get("overrides_available", 0)),
     )
+
+
+def _by_day(days: list[str]) -> dict[date, int]:
+    """Exceptions listed one date each, counted per day."""
+    return dict(Counter(date.fromisoformat(day) for day in days))
 
 
 def _prior_return(item: dict[str, Any]) -> PriorReturn:

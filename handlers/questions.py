@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from handlers.history import History, window_start
+from handlers.history import History, count_since, window_start
 from handlers.models import AuthorizeRequest, ItemCondition, ReturnLine, Symbol, TenderType
 from handlers.policy_model import PatternWatch, PolicySet
 
@@ -100,7 +100,7 @@ def _ratio_exempt(ctx: LineContext, start: date, returned_items: Decimal) -> boo
 
 def _cashier_count(ctx: LineContext) -> Decimal:
     start = _window(ctx)
-    return Decimal(sum(1 for day in ctx.history.cashier_exception_dates if day >= start))
+    return Decimal(count_since(ctx.history.cashier_exceptions_by_day, start))
 
 
 def _pattern_returns(ctx: LineContext) -> Decimal:

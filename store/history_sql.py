@@ -6,7 +6,6 @@ import sqlite3
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import repeat
 
 from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
 from handlers.policy_model import PatternWatch
@@ -18,9 +17,9 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
     watches."""
     cashier_since = query.cashier_since
     history = History(
-        cashier_exception_dates=()
+        cashier_exceptions_by_day={}
         if cashier_since is None
-        else _exception_dates(connection, "cashier", query.cashier_id, cashier_since.isoformat()),
+        else _exceptions_by_day(connection, "cashier", query.cashier_id, cashier_since.isoformat()),
         returned_quantities=_returned(connection, query.sale_items),
         pattern_watches=_watches(connection),
     )
@@ -38,15 +37,15 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
         (customer, customer, query.today.isoformat()),
     ).fetchone()
     override = _count_override(connection, customer)
-    dates: tuple[date, ...] = ()
+    by_day: dict[date, int] = {}
     if override is not None:
         point = override.until if override.kind is CountOverrideKind.FREEZE and override.until else override.set_on
-        dates = _exception_dates(connection, "customer", customer, (point + timedelta(days=1)).isoformat())
+        by_day = _exceptions_by_day(connection, "customer", customer, (point + timedelta(days=1)).isoformat())
     return replace(
         history,
         customer_returns=returns,
         customer_exception_total=total,
-        customer_exception_dates=dates,
+        customer_exceptions_by_day=by_day,
         count_override=override,
         overrides_available=available,
     )
@@ -98,17 +97,14 @@ def _watch(
     return PatternWatch(watch_id, day(bought_from), day(bought_to), day(back_from), day(back_to), text, item, node)
 
 
-def _exception_dates(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> tuple[date, ...]:
-    """One date per open exception, read from the counts per day (a busy cashier has thousands on few days)."""
+def _exceptions_by_day(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> dict[date, int]:
+    """Open exceptions per day since `since`."""
     rows = connection.execute(
         "SELECT occurred_on, open_count FROM exception_days WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
         " AND open_count > 0",
         (kind, subject, since),
     )
-    dates: list[date] = []
-    for day, count in rows:
-        dates.extend(repeat(date.fromisoformat(day), count))
-    return tuple(dates)
+    return {date.fromisoformat(day): count for day, count in rows}
 
 
 def _returned(
