@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -12,27 +11,24 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from handlers import final_result_xml, response_xml
+from handlers import response_xml
 from handlers.decision_json import decision_json
 from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid
 from handlers.exceptions import ExceptionSettings, planner
 from handlers.history import history_reach
+from handlers.kept_records import ack_renderer, line_records, result_json
 from handlers.loyalty import Program
-from handlers.loyalty_returns import loyalty_return, summary, with_preview
-from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
+from handlers.loyalty_returns import loyalty_return, with_preview
+from handlers.models import AuthorizeRequest, FinalResult
 from handlers.policy_model import PatternWatch, PolicySet
 from handlers.privacy import masked_customer, positive_id_display, positive_id_hash, sealed_customer
-from handlers.questions import pattern_watch_hits
 from handlers.respond import authorize_response
-from handlers.selection import item_nodes
 from store.base import Store
 from store.records import (
     DecisionRecord,
     FinalSubmission,
     HistoryQuery,
-    LineRecord,
-    LoyaltyOutcome,
     Opened,
     TicketOpening,
 )
@@ -148,11 +144,11 @@ class ReturnsService:
             voided=result.is_void,
             business_date=result.header.business_date,
             received_at=self._now(),
-            result_json=_result_json(result),
+            result_json=result_json(result),
             plan=planner(
                 result, positive_id_hash(self.secret, customer) if customer else None, self.exception_settings
             ),
-            render_ack=_ack_renderer(result),
+            render_ack=ack_renderer(result),
             loyalty=loyalty_return(self.loyalty_program, result) if self.loyalty_program else None,
         )
         outcome = await self.store.record_final(submission)
@@ -224,7 +220,7 @@ class ReturnsService:
             customer_information_required=evaluation.customer_information_required,
             override_used=evaluation.override_used,
             decision_json=decision_json(evaluation),
-            lines=_line_records(request, evaluation, policy_set, watches),
+            lines=line_records(request, evaluation, policy_set, watches),
             response=body,
         )
 
@@ -255,70 +251,3 @@ def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
         tail = secrets.token_hex(6)
     prefix = "O" if origin == "offline" else "T"
     return f"{prefix}{header.store_id}-{header.business_date:%Y%m%d}-{tail}"
-
-
-def _line_records(
-    request: AuthorizeRequest, evaluation: Evaluation, policy_set: PolicySet, watches: tuple[PatternWatch, ...]
-) -> tuple[LineRecord, ...]:
-    today = request.header.business_date
-    records = []
-    for line, decision in zip(request.lines, evaluation.lines, strict=True):
-        bought = line.purchase_date
-        watch = bought is not None and bool(
-            pattern_watch_hits(watches, line.item_id, item_nodes(policy_set, line), bought, today)
-        )
-        records.append(
-            LineRecord(
-                line_number=line.line_number,
-                item_id=line.item_id,
-                original_sale=line.original_sale.key if line.original_sale else None,
-                receipted=line.receipted,
-                gift_receipt=bool(line.gift_receipt),
-                quantity=line.quantity,
-                unit_price=line.unit_price_paid,
-                response_type=decision.response.response_type.value,
-                response_code=decision.response.code,
-                approved_quantity=decision.approved_quantity,
-                refund_amount=decision.refund_amount,
-                policy_id=decision.policy_id,
-                pattern_watch=watch,
-            )
-        )
-    return tuple(records)
-
-
-def _ack_renderer(result: FinalResult) -> Callable[[str, str, LoyaltyOutcome | None], bytes]:
-    def render(ticket_id: str, status: str, loyalty: LoyaltyOutcome | None) -> bytes:
-        header = result.header
-        ack = FinalResultAck(
-            header.message_id, ticket_id, result.return_transaction_id, AckStatus(status), summary(loyalty)
-        )
-        return final_result_xml.ack_to_bytes(ack)
-
-    return render
-
-
-def _result_json(result: FinalResult) -> str:
-    return json.dumps(
-        {
-            "message_id": result.header.message_id,
-            "store_id": result.header.store_id,
-            "cashier_id": result.header.cashier_id,
-            "offline_date": result.offline_date.isoformat() if result.offline_date else None,
-            "voided": result.is_void,
-            "lines": [
-                {
-                    "line_number": line.line_number,
-                    "item_id": line.item_id,
-                    "decision": line.decision.value,
-                    "quantity_returned": str(line.quantity_returned),
-                    "final_result_code": line.final_result_code,
-                    "manager_override": bool(line.override and line.override.override_obtained),
-                    "tender_override": bool(line.override and line.override.tender_override),
-                    "refund_tenders": [{"type": t.tender.value, "amount": str(t.amount)} for t in line.refund_tenders],
-                }
-                for line in result.lines
-            ],
-        },
-        separators=(",", ":"),
-    )
