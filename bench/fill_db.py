@@ -13,7 +13,8 @@ CHUNK = 50_000
 
 
 def fill(path: Path, tickets: int, seed: int = 3) -> None:
-    """`tickets` completed tickets, one line each, with customer returns and exceptions for 100k customers."""
+    """`tickets` completed tickets, one line each, with customer returns and exceptions for 100k customers, and an
+    exception for the ticket's cashier (500 cashiers, so each has thousands)."""
     rng = random.Random(seed)
     connection = connect(path)
     migrate(connection)
@@ -38,8 +39,8 @@ def fill(path: Path, tickets: int, seed: int = 3) -> None:
         )
         connection.executemany(
             "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount)"
-            " VALUES ('customer', ?, 'nonreceipted-return', ?, ?, ?, '10.00')",
-            [(h, t, s, d) for t, s, _, d, h in rows],
+            " VALUES (?, ?, 'nonreceipted-return', ?, ?, ?, '10.00')",
+            [(kind, subject, t, s, d) for t, s, c, d, h in rows for kind, subject in (("customer", h), ("cashier", c))],
         )
         connection.execute("COMMIT")
     connection.execute("PRAGMA synchronous=FULL")
