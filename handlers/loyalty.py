@@ -95,11 +95,12 @@ class Account:
     reinstated: frozenset[str]
 
 
-def fold(entries: Iterable[Entry]) -> Account:
-    points: dict[str, Decimal] = {}
-    balance = rewards = ZERO
-    tier: str | None = None
-    reinstated: set[str] = set()
+def fold(entries: Iterable[Entry], start: Account | None = None) -> Account:
+    """The sums of these entries, added onto `start` (an account already summed) when given."""
+    points: dict[str, Decimal] = dict(start.points) if start else {}
+    balance, rewards = (start.balance, start.rewards) if start else (ZERO, ZERO)
+    tier: str | None = start.tier if start else None
+    reinstated: set[str] = set(start.reinstated) if start else set()
     for entry in entries:
         if entry.point_account is not None:
             points[entry.point_account] = points.get(entry.point_account, ZERO) + entry.points
@@ -131,7 +132,7 @@ def purchase_entries(program: Program, account: Account, purchase: Purchase) -> 
     entries += _plateau(program, account.balance, sum((line.amount for line in purchase.lines), ZERO), purchase.sale)
     if purchase.offer_id:
         entries.append(Entry("offer-redeemed", offer_id=purchase.offer_id, sale=purchase.sale))
-    return entries + promotion(program, fold([*_as_entries(account), *entries]))
+    return entries + promotion(program, fold(entries, account))
 
 
 def _plateau(program: Program, balance: Decimal, spent: Decimal, sale: str) -> list[Entry]:
@@ -152,16 +153,7 @@ def event_entries(program: Program, account: Account, name: str) -> list[Entry]:
     if rule is None:
         raise MessageInvalid(f"event {name} awards nothing in loyalty program {program.program_id}")
     entry = Entry("earn", rule[0], "Economy", rule[1])
-    return [entry, *promotion(program, fold([*_as_entries(account), entry]))]
-
-
-def _as_entries(account: Account) -> list[Entry]:
-    """An account's sums as entries, so that new entries can be folded onto it."""
-    entries = [Entry("sum", name, points=points) for name, points in account.points.items()]
-    entries.append(Entry("sum", balance=account.balance, rewards=account.rewards))
-    if account.tier is not None:
-        entries.append(Entry("tier", tier=account.tier))
-    return entries
+    return [entry, *promotion(program, fold([entry], account))]
 
 
 def _tier_points(program: Program, account: Account) -> Decimal:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.history import EMPTY_HISTORY
-from handlers.loyalty import Account, Purchase, fold
+from handlers.loyalty import Account, Purchase
 from store.history_sql import load_history
-from store.loyalty_sql import account_entries, purchases
+from store.loyalty_sql import account_of, purchases
 from store.records import Authorized, DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
@@ -67,8 +67,9 @@ def _loyalty(connection: sqlite3.Connection, query: HistoryQuery) -> tuple[Accou
     """The customer's loyalty account and the purchases the returned lines come from, when there is one."""
     if query.loyalty_account_id is None:
         return None
-    account = fold(account_entries(connection, query.loyalty_account_id))
-    return account, purchases(connection, {sale for sale, _ in query.sale_items})
+    return account_of(connection, query.loyalty_account_id), purchases(
+        connection, {sale for sale, _ in query.sale_items}
+    )
 
 
 def _active(connection: sqlite3.Connection) -> str | None:

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
-from handlers.loyalty import fold
 from store.history_sql import returned_by_sale
-from store.loyalty_sql import account_entries, append, purchases, reverse_ticket
+from store.loyalty_sql import account_of, append, purchases, reverse_ticket
 from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
 
 KIND_FINAL = "final"
@@ -185,10 +184,12 @@ def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state:
         return None
     sales = plan.sales(state)
     earlier = returned_by_sale(connection, sales, state.ticket_id)
-    ledger = account_entries(connection, account_id)
-    entries = plan.plan(fold(ledger), purchases(connection, sales), earlier, state)
-    append(connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at)
-    return LoyaltyOutcome(account_id, tuple(entries), fold([*ledger, *entries]))
+    before = account_of(connection, account_id)
+    entries = plan.plan(before, purchases(connection, sales), earlier, state)
+    after = append(
+        connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at, before
+    )
+    return LoyaltyOutcome(account_id, tuple(entries), after)
 
 
 def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: str | None) -> None:

@@ -28,6 +28,20 @@ def _entry(*row: Any) -> Entry:
     return Entry(kind, account, source, Decimal(points), Decimal(balance), Decimal(rewards), offer, tier, sale)
 
 
+def account_of(connection: sqlite3.Connection, account_id: str) -> Account:
+    """The account's sums: those kept with it, plus any entry after them (an account kept by no earlier version, or
+    none yet, is summed from its whole ledger)."""
+    row = connection.execute(
+        "SELECT last_entry_id, sums FROM loyalty_accounts WHERE account_id = ?", (account_id,)
+    ).fetchone()
+    last, kept = (row[0], _account(json.loads(row[1]))) if row else (0, None)
+    rows = connection.execute(
+        f"SELECT {_COLUMNS} FROM loyalty_entries WHERE account_id = ? AND entry_id > ? ORDER BY entry_id",
+        (account_id, last),
+    )
+    return fold((_entry(*row) for row in rows), kept)
+
+
 def append(
     connection: sqlite3.Connection,
     account_id: str,
@@ -35,7 +49,11 @@ def append(
     ticket_id: str | None,
     entries: list[Entry],
     at: str,
-) -> None:
+    before: Account,
+) -> Account:
+    """Append entries to an account whose sums are `before`; keep and return the sums after them."""
+    if not entries:
+        return before
     connection.executemany(
         f"INSERT INTO loyalty_entries (account_id, message_id, ticket_id, {_COLUMNS}, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,6 +76,31 @@ def append(
             for e in entries
         ],
     )
+    after = fold(entries, before)
+    connection.execute(
+        "INSERT INTO loyalty_accounts VALUES (?, (SELECT MAX(entry_id) FROM loyalty_entries WHERE account_id = ?), ?)"
+        " ON CONFLICT (account_id) DO UPDATE SET last_entry_id = excluded.last_entry_id, sums = excluded.sums",
+        (account_id, account_id, _account_json(after)),
+    )
+    return after
+
+
+def _account_json(account: Account) -> str:
+    return json.dumps(
+        {
+            "points": {name: str(points) for name, points in account.points.items()},
+            "balance": str(account.balance),
+            "rewards": str(account.rewards),
+            "tier": account.tier,
+            "reinstated": sorted(account.reinstated),
+        }
+    )
+
+
+def _account(data: dict[str, Any]) -> Account:
+    points = {name: Decimal(value) for name, value in data["points"].items()}
+    reinstated = frozenset(data["reinstated"])
+    return Account(points, Decimal(data["balance"]), Decimal(data["rewards"]), data["tier"], reinstated)
 
 
 def purchases(connection: sqlite3.Connection, sales: set[str]) -> dict[str, Purchase]:
@@ -117,15 +160,15 @@ def activity_job(
             if found[0] != digest:
                 raise DuplicateConflict(f"message id {message_id} was already used for a different message")
             return bytes(found[1]), True
-        ledger = account_entries(connection, account_id)
-        entries, purchase = plan(fold(ledger))
-        append(connection, account_id, message_id, None, entries, at)
+        before = account_of(connection, account_id)
+        entries, purchase = plan(before)
+        after = append(connection, account_id, message_id, None, entries, at, before)
         if purchase is not None:
             connection.execute(
                 "INSERT OR REPLACE INTO loyalty_purchases VALUES (?, ?, ?, ?)",
                 (purchase.sale, account_id, _purchase_json(purchase), message_id),
             )
-        response = render(fold([*ledger, *entries]))
+        response = render(after)
         connection.execute(
             "INSERT INTO messages (message_id, kind, digest, ticket_id, response, received_at)"
             " VALUES (?, 'loyalty', ?, '', ?, ?)",
@@ -153,7 +196,7 @@ def reverse_ticket(connection: sqlite3.Connection, ticket_id: str, message_id: s
             entry.offer_id,
             sale=entry.sale,
         )
-        append(connection, account_id, message_id, ticket_id, [opposite], at)
+        append(connection, account_id, message_id, ticket_id, [opposite], at, account_of(connection, account_id))
 
 
 def maintain_job(
@@ -165,8 +208,9 @@ def maintain_job(
         demoted = []
         accounts = [row[0] for row in connection.execute("SELECT DISTINCT account_id FROM loyalty_entries")]
         for account_id in accounts:
-            entries = plan(fold(account_entries(connection, account_id)))
-            append(connection, account_id, f"maintenance-{at}", None, entries, at)
+            before = account_of(connection, account_id)
+            entries = plan(before)
+            append(connection, account_id, f"maintenance-{at}", None, entries, at, before)
             demoted += [(account_id, entry.tier or "") for entry in entries]
         return demoted
 

@@ -251,6 +251,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             BEGIN {_COUNT_IN} END
         """,
     ),
+    (
+        "0006_loyalty_accounts",
+        """
+        CREATE TABLE loyalty_accounts (account_id TEXT PRIMARY KEY, last_entry_id INTEGER NOT NULL, sums TEXT NOT NULL)
+        """,
+    ),
 )
 
 

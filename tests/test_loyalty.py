@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +15,13 @@ from gateway.app import create_app
 from gateway.cli import main
 from gateway.settings import Settings, load_settings
 from handlers.loyalty import Program, Purchase, PurchaseLine, Returned, fold, purchase_entries, return_entries
+from store.loyalty_sql import account_entries, account_of
 from tests.conftest import EXAMPLES
 from tests.serverutil import Client, example, field, post
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 SALE = "01291/01/2026-11-02/3120"
+ACCOUNT = "LY-0048812"
 POSITIVE = Program("frequent-buyer", "base", Decimal(0), "offset", True, Decimal("45.00"), Decimal("25.90"))
 
 
@@ -166,3 +169,24 @@ async def test_loyalty_activity_is_idempotent_and_validated(client: Client) -> N
     unknown = body.replace(b"web-sign-in", b"moon-landing").replace(b"LOY-SIGNIN-0001", b"LOY-X")
     assert (await post(client, "/v1/loyalty/activity", unknown))[0] == 400
     assert (await client.get("/v1/loyalty/accounts/NOBODY")).status == 404
+
+
+async def test_kept_sums_equal_the_whole_ledger_after_purchases_returns_and_a_void(
+    client: Client, settings: Settings
+) -> None:
+    await activity(client, example("../loyalty/purchase_two_ties"))
+    finals = [(await return_one_tie(client, number))[1] for number in (1, 2)]
+    for final in finals:
+        await post(client, "/v1/returns/final-result", final)
+    void = finals[1].replace(b"<Lines>", b"<Voided>true</Voided>\n  <Lines>", 1).replace(b"FINAL-TIE-2", b"VOID-TIE-2")
+    assert field((await post(client, "/v1/returns/final-result", void))[1], "Status") == "Voided"
+    with sqlite3.connect(settings.db_path) as connection:
+        ledger = account_entries(connection, ACCOUNT)
+        kept = account_of(connection, ACCOUNT)
+        assert kept == fold(ledger) and kept.reinstated == frozenset() and len(ledger) > 5
+        last, newest = connection.execute(
+            "SELECT last_entry_id, (SELECT MAX(entry_id) FROM loyalty_entries) FROM loyalty_accounts"
+        ).fetchone()
+        assert last == newest
+        connection.execute("DELETE FROM loyalty_accounts")
+        assert account_of(connection, ACCOUNT) == kept

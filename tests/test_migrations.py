@@ -80,7 +80,7 @@ def test_counts_per_day_start_from_the_exceptions_already_stored_and_follow_ever
     ):
         add_exception(connection, kind, subject, day, f"T{ticket}")
     connection.execute("UPDATE exceptions SET reversed_at = 'now' WHERE ticket_id = 'T2'")
-    assert migrate(connection) == ["0005_exception_days"]
+    assert migrate(connection) == [name for name, _ in MIGRATIONS if name >= "0005"]
     assert connection.execute(COUNTED_PER_DAY).fetchall() == [("cashier", "E1", "2026-11-01", 2)]
 
     add_exception(connection, "cashier", "E1", "2026-11-03", "T3")
