@@ -1,4 +1,4 @@
-"""Schema migrations: workers opening one fresh database at once each find every migration applied exactly once."""
+"""Schema migrations: applied exactly once by concurrent workers; exception counts per day; ticket search order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from store.migrations import MIGRATIONS, migrate
+import pytest
+
+from store.migrations import migrate
+from store.queries import TicketFilter, search_statement
+from store.schema import MIGRATIONS
 from store.writer import connect
 
 
@@ -91,4 +95,16 @@ def test_counts_per_day_start_from_the_exceptions_already_stored_and_follow_ever
     connection.execute("DELETE FROM exceptions WHERE ticket_id = 'T1'")
     assert connection.execute(COUNTED_PER_DAY).fetchall() == connection.execute(OPEN_PER_DAY).fetchall()
     assert len(connection.execute(COUNTED_PER_DAY).fetchall()) == 3
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "search", [TicketFilter(), TicketFilter(status="voided"), TicketFilter(status="completed", limit=10, offset=20)]
+)
+def test_a_ticket_search_by_status_or_none_reads_an_index_in_answer_order(tmp_path: Path, search: TicketFilter) -> None:
+    connection = connect(tmp_path / "search.db")
+    migrate(connection)
+    sql, values = search_statement(search)
+    plan = " | ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", values))
+    assert "USING INDEX tickets_" in plan and "TEMP B-TREE" not in plan
     connection.close()
