@@ -59,7 +59,7 @@ class AdminService:
 
     async def overrides(self, positive_id: PositiveId | None) -> list[dict[str, Any]]:
         customer = self.customer_key(positive_id) if positive_id else None
-        return list(await self.store.execute(admin_queries.list_overrides(customer)))
+        return list(await self.store.query(admin_queries.list_overrides(customer)))
 
     async def set_count(
         self, positive_id: PositiveId, kind: str, value: int, until: date | None, reason: str, actor: str
@@ -78,11 +78,11 @@ class AdminService:
         return dict(await self.store.execute(admin_jobs.set_count_override(values, self._stamp(actor))))
 
     async def customer_history(self, positive_id: PositiveId) -> dict[str, Any]:
-        history = dict(await self.store.execute(admin_queries.customer_history(self.customer_key(positive_id))))
+        history = dict(await self.store.query(admin_queries.customer_history(self.customer_key(positive_id))))
         return {"customer": positive_id_display(positive_id), **history}
 
     async def cashier_history(self, cashier_id: str) -> dict[str, Any]:
-        return {"cashier_id": cashier_id, **await self.store.execute(admin_queries.cashier_history(cashier_id))}
+        return {"cashier_id": cashier_id, **await self.store.query(admin_queries.cashier_history(cashier_id))}
 
     async def add_watch(self, watch: dict[str, Any], actor: str) -> dict[str, Any]:
         if (watch.get("item_id") is None) == (watch.get("node_id") is None):
@@ -96,7 +96,7 @@ class AdminService:
         return dict(await self.store.execute(admin_jobs.retire_watch(watch_id, self._stamp(actor))))
 
     async def watches(self) -> list[dict[str, Any]]:
-        return list(await self.store.execute(admin_queries.list_watches))
+        return list(await self.store.query(admin_queries.list_watches))
 
     async def upload_policy(
         self, policy_set: PolicySet, content: bytes, if_match: str | None, actor: str
@@ -105,16 +105,16 @@ class AdminService:
         return dict(await self.store.execute(job))
 
     async def policy_versions(self) -> list[dict[str, Any]]:
-        return list(await self.store.execute(admin_queries.list_policies))
+        return list(await self.store.query(admin_queries.list_policies))
 
     async def policy(self, version: str) -> dict[str, Any]:
-        found = await self.store.execute(admin_queries.get_policy(version))
+        found = await self.store.query(admin_queries.get_policy(version))
         if found is None:
             raise NotFoundError(f"policy version {version} does not exist")
         return dict(found)
 
     async def active_policy(self) -> dict[str, Any]:
-        found = await self.store.execute(admin_jobs.active_policy)
+        found = await self.store.query(admin_jobs.active_policy)
         if found is None:
             raise NotFoundError("no policy version is active")
         return {"version": found["version"], "etag": found["etag"]}
@@ -127,4 +127,4 @@ class AdminService:
         return activated
 
     async def audit(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        return list(await self.store.execute(admin_queries.audit_entries(limit, offset)))
+        return list(await self.store.query(admin_queries.audit_entries(limit, offset)))

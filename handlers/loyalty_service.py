@@ -39,7 +39,7 @@ class LoyaltyService:
         return Answer(body, duplicate)
 
     async def account(self, account_id: str) -> dict[str, Any] | None:
-        found = await self.store.execute(loyalty_sql.account_view(account_id))
+        found = await self.store.query(loyalty_sql.account_view(account_id))
         return dict(found) if found else None
 
     async def maintain_tiers(self) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from store.authorize_jobs import authorize_job
 from store.final_jobs import record_final_job
 from store.migrations import migrate
 from store.queries import TicketFilter
+from store.reader import SnapshotReader
 from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
 from store.writer import CACHE_KIB, MMAP_BYTES, GroupWriter, WriterStats
 
@@ -22,12 +23,13 @@ T = TypeVar("T")
 
 
 class SqliteStore:
-    """A SQLite file in WAL mode: one group-commit writer thread, one aiosqlite reader."""
+    """A SQLite file in WAL mode: one group-commit writer, one aiosqlite reader for tickets, one snapshot reader."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer = GroupWriter(path)
         self._reader: aiosqlite.Connection | None = None
+        self._snapshots = SnapshotReader(path)
 
     @property
     def stats(self) -> WriterStats:
@@ -38,9 +40,11 @@ class SqliteStore:
         self._reader = await aiosqlite.connect(str(self.path))
         for pragma in ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}"):
             await self._reader.execute(f"PRAGMA {pragma}")
+        await self._snapshots.start()
 
     async def close(self) -> None:
         await self._writer.close()
+        await self._snapshots.close()
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -68,8 +72,12 @@ class SqliteStore:
         return await self._writer.run(_secret)
 
     async def execute(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run an administrative job (read or write) on the writer, committed with its batch."""
+        """Run an administrative job that writes on the writer, committed with its batch."""
         return await self._writer.run(job)
+
+    async def query(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read-only job on its own connection: it neither waits for nor holds up the writes."""
+        return await self._snapshots.run(job)
 
     async def purge_personal_data(self, before: str) -> int:
         """Clear personal fields of tickets whose business date is before `before`; return how many."""
