@@ -14,6 +14,8 @@ from handlers.service import Answer, serialize
 from store import loyalty_sql
 from store.base import Store
 
+MAINTENANCE_CHUNK = 500
+
 
 @dataclass
 class LoyaltyService:
@@ -43,9 +45,15 @@ class LoyaltyService:
         return dict(found) if found else None
 
     async def maintain_tiers(self) -> list[tuple[str, str]]:
-        """Demote every account below its tier's maintenance threshold (the only place demotion happens)."""
+        """Demote every account below its tier's maintenance threshold (the only place demotion happens), a few
+        hundred accounts a transaction, so that the tills' writes never wait long behind it."""
         program = self.program
         at = self.clock().isoformat()
-        return list(
-            await self.store.execute(loyalty_sql.maintain_job(lambda account: maintenance(program, account), at))
-        )
+        accounts = await self.store.query(loyalty_sql.account_ids)
+        demoted: list[tuple[str, str]] = []
+        for start in range(0, len(accounts), MAINTENANCE_CHUNK):
+            chunk = accounts[start : start + MAINTENANCE_CHUNK]
+            demoted += await self.store.execute(
+                loyalty_sql.maintain_job(chunk, lambda account: maintenance(program, account), at)
+            )
+        return demoted

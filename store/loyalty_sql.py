@@ -199,14 +199,18 @@ def reverse_ticket(connection: sqlite3.Connection, ticket_id: str, message_id: s
         append(connection, account_id, message_id, ticket_id, [opposite], at, account_of(connection, account_id))
 
 
+def account_ids(connection: sqlite3.Connection) -> list[str]:
+    """Every account with a ledger."""
+    return [row[0] for row in connection.execute("SELECT DISTINCT account_id FROM loyalty_entries ORDER BY 1")]
+
+
 def maintain_job(
-    plan: Callable[[Account], list[Entry]], at: str
+    accounts: list[str], plan: Callable[[Account], list[Entry]], at: str
 ) -> Callable[[sqlite3.Connection], list[tuple[str, str]]]:
-    """Tier maintenance over every account; returns (account, new tier) for each demotion."""
+    """Tier maintenance of these accounts; returns (account, new tier) for each demotion."""
 
     def job(connection: sqlite3.Connection) -> list[tuple[str, str]]:
         demoted = []
-        accounts = [row[0] for row in connection.execute("SELECT DISTINCT account_id FROM loyalty_entries")]
         for account_id in accounts:
             before = account_of(connection, account_id)
             entries = plan(before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -13,9 +14,22 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.cli import main
+from gateway.policies import EXAMPLE_LOYALTY, load_loyalty_program
 from gateway.settings import Settings, load_settings
-from handlers.loyalty import Program, Purchase, PurchaseLine, Returned, fold, purchase_entries, return_entries
-from store.loyalty_sql import account_entries, account_of
+from handlers import loyalty_service
+from handlers.loyalty import (
+    Entry,
+    Program,
+    Purchase,
+    PurchaseLine,
+    Returned,
+    fold,
+    purchase_entries,
+    return_entries,
+)
+from handlers.loyalty_service import LoyaltyService
+from store.loyalty_sql import account_entries, account_of, append
+from store.sqlite import SqliteStore
 from tests.conftest import EXAMPLES
 from tests.serverutil import Client, example, field, post
 
@@ -190,3 +204,22 @@ async def test_kept_sums_equal_the_whole_ledger_after_purchases_returns_and_a_vo
         assert last == newest
         connection.execute("DELETE FROM loyalty_accounts")
         assert account_of(connection, ACCOUNT) == kept
+
+
+async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(tmp_path / "g.db")
+    await store.open()
+    silver_with_few_points = [Entry("tier", tier="silver"), Entry("earn", "base", "Economy", Decimal(5))]
+    for account_id in ("LY-1", "LY-2", "LY-3"):
+        setup = functools.partial(
+            append, account_id=account_id, message_id=f"setup-{account_id}", ticket_id=None, at="then"
+        )
+        await store.execute(functools.partial(setup, entries=silver_with_few_points, before=fold([])))
+    batches = store.stats.batch_size.count
+    monkeypatch.setattr(loyalty_service, "MAINTENANCE_CHUNK", 2)
+    service = LoyaltyService(store, load_loyalty_program(EXAMPLE_LOYALTY))
+    assert await service.maintain_tiers() == [("LY-1", "member"), ("LY-2", "member"), ("LY-3", "member")]
+    assert store.stats.batch_size.count - batches == 2
+    await store.close()
