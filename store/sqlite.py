@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmiss
 from store.writer import CACHE_KIB, MMAP_BYTES, GroupWriter, WriterStats
 
 T = TypeVar("T")
+PURGE_CHUNK = 1_000
 
 
 class SqliteStore:
@@ -80,8 +82,15 @@ class SqliteStore:
         return await self._snapshots.run(job)
 
     async def purge_personal_data(self, before: str) -> int:
-        """Clear personal fields of tickets whose business date is before `before`; return how many."""
-        return await self._writer.run(lambda connection: _purge(connection, before))
+        """Clear personal fields of tickets whose business date is before `before`; return how many. A thousand
+        tickets a transaction, so that a running gateway's writes never wait long behind it."""
+        purged, after = 0, 0
+        while True:
+            count, last = await self._writer.run(functools.partial(_purge, before=before, after=after))
+            purged += count
+            if last is None:
+                return purged
+            after = last
 
     async def ping(self) -> bool:
         async with self._read().execute("SELECT 1") as cursor:
@@ -92,14 +101,29 @@ def _prepare(connection: sqlite3.Connection) -> None:
     migrate(connection)
 
 
-def _purge(connection: sqlite3.Connection, before: str) -> int:
-    cursor = connection.execute(
+_PERSONAL = (
+    "business_date < ? AND (positive_id_display IS NOT NULL OR customer_id IS NOT NULL OR customer_masked IS NOT NULL"
+    " OR customer_sealed IS NOT NULL)"
+)
+
+
+def _purge(connection: sqlite3.Connection, before: str, after: int) -> tuple[int, int | None]:
+    """Purge the next PURGE_CHUNK tickets holding personal data after row `after`: how many, and the last row (None
+    when none was left)."""
+    found = connection.execute(
+        f"SELECT MAX(rowid), COUNT(*) FROM (SELECT rowid FROM tickets WHERE rowid > ? AND {_PERSONAL}"
+        " ORDER BY rowid LIMIT ?)",
+        (after, before, PURGE_CHUNK),
+    ).fetchone()
+    last, count = found
+    if not count:
+        return 0, None
+    connection.execute(
         "UPDATE tickets SET positive_id_display = NULL, customer_id = NULL, customer_masked = NULL,"
-        " customer_sealed = NULL WHERE business_date < ? AND (positive_id_display IS NOT NULL"
-        " OR customer_id IS NOT NULL OR customer_masked IS NOT NULL OR customer_sealed IS NOT NULL)",
-        (before,),
+        f" customer_sealed = NULL WHERE rowid > ? AND rowid <= ? AND {_PERSONAL}",
+        (after, last, before),
     )
-    return cursor.rowcount
+    return int(count), int(last)
 
 
 def _secret(connection: sqlite3.Connection) -> bytes:

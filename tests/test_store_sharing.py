@@ -1,0 +1,79 @@
+"""Store work beside the tills' traffic: reads run apart from the writes; a long purge commits in small steps."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import functools
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import sqlite as sqlite_store
+from store.sqlite import SqliteStore
+
+
+def count_keys(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("SELECT COUNT(*) FROM meta WHERE key = 'probe'").fetchone()[0])
+
+
+def add_key(connection: sqlite3.Connection) -> None:
+    connection.execute("INSERT INTO meta VALUES ('probe', 'written')")
+
+
+async def test_a_read_answers_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "g.db")
+    await store.open()
+    other_process = (tmp_path / "g.db.writer-lock").open("a")
+    fcntl.flock(other_process, fcntl.LOCK_EX)
+    try:
+        write = asyncio.create_task(store.execute(add_key))
+        await asyncio.sleep(0.1)
+        assert not write.done()
+        assert await asyncio.wait_for(store.query(count_keys), timeout=5) == 0
+    finally:
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+        other_process.close()
+    await write
+    assert await store.query(count_keys) == 1
+    await store.close()
+
+
+async def test_a_read_only_job_cannot_write(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "g.db")
+    await store.open()
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await store.query(add_key)
+    assert await store.query(count_keys) == 0
+    await store.close()
+
+
+def add_ticket(connection: sqlite3.Connection, number: int, day: str) -> None:
+    connection.execute(
+        "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
+        " positive_id_display, customer_masked, updated_at) VALUES (?, '01291', '01', 'E1', ?, ?, 'online', 'completed',"
+        " 'DriversLicense/TX ****4321', '{}', ?)",
+        (f"T{number}", day, day, day),
+    )
+
+
+async def test_a_purge_clears_old_tickets_a_few_at_a_time_and_keeps_recent_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(tmp_path / "g.db")
+    await store.open()
+    for number, day in enumerate(("2026-01-05", "2026-11-20", "2026-02-01", "2026-03-01", "2026-11-21")):
+        await store.execute(functools.partial(add_ticket, number=number, day=day))
+    monkeypatch.setattr(sqlite_store, "PURGE_CHUNK", 2)
+    batches = store.stats.batch_size.count
+    assert await store.purge_personal_data("2026-06-01") == 3
+    assert store.stats.batch_size.count - batches == 3  # two, one, then none left
+    kept = await store.query(
+        lambda connection: connection.execute(
+            "SELECT ticket_id FROM tickets WHERE positive_id_display IS NOT NULL ORDER BY ticket_id"
+        ).fetchall()
+    )
+    assert kept == [("T1",), ("T4",)]
+    assert await store.purge_personal_data("2026-06-01") == 0
+    await store.close()
