@@ -88,11 +88,26 @@ class SchemaRegistry:
 def _issue(root: etree._Element, entry: etree._LogEntry, lines: list[bytes]) -> Issue:
     """An lxml schema error, with its positional XPath turned into a named one and a column found."""
     message = _QUALIFIED.sub(r"'\1'", entry.message)
-    found = root.getroottree().xpath(entry.path) if entry.path else []
-    element = found[0] if isinstance(found, list) and found else None
-    if not isinstance(element, etree._Element):
+    element = _located(root, entry.path) if entry.path else None
+    if element is None:
         return Issue(message, entry.line or None, None, entry.path or None)
     return Issue(message, entry.line or None, _column(lines, entry.line, element), readable_path(element))
+
+
+def _located(root: etree._Element, path: str) -> etree._Element | None:
+    """The element an error's path names, read with the prefixes the document declares (a till may write
+    `<m:ReturnFinalResult xmlns:m=...>`); None when the path cannot be resolved."""
+    prefixes: dict[str, str] = {}
+    for element in root.iter(etree.Element):
+        for prefix, uri in element.nsmap.items():
+            if prefix:
+                prefixes.setdefault(prefix, uri)
+    try:
+        found = root.getroottree().xpath(path, namespaces=prefixes)
+    except etree.XPathError:
+        return None
+    first = found[0] if isinstance(found, list) and found else None
+    return first if isinstance(first, etree._Element) else None
 
 
 def readable_path(element: etree._Element) -> str:
