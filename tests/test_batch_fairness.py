@@ -1,0 +1,50 @@
+"""A batch of queued messages shares the event loop: other requests get in while its members are read."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from gateway import dispatch
+from gateway.policies import load_policy_file
+from gateway.schemas import MESSAGES_NS, default_registry
+from gateway.settings import load_settings
+from handlers.service import PolicyHolder, ReturnsService
+from store.sqlite import SqliteStore
+
+MEMBERS = 40
+
+
+async def test_other_requests_run_while_a_batch_reads_its_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(environ={}, db_path=tmp_path / "g.db")
+    store = SqliteStore(settings.db_path)
+    await store.open()
+    service = ReturnsService(store, PolicyHolder(load_policy_file(settings.policy_path)), b"k" * 32)
+    events: list[str] = []
+    validate = dispatch.validate_member
+
+    def recorded(*args: object) -> str:
+        events.append("member")
+        return validate(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dispatch, "validate_member", recorded)
+    batch = etree.Element(f"{{{MESSAGES_NS}}}MessageBatch")
+    for _ in range(MEMBERS):
+        etree.SubElement(batch, f"{{{MESSAGES_NS}}}ReturnFinalResult")
+
+    async def till_request() -> None:
+        events.append("till")
+
+    till = asyncio.ensure_future(till_request())
+    try:
+        outcomes = await dispatch.apply_batch(service, default_registry(), batch)
+        await till
+    finally:
+        await store.close()
+    assert [outcome.status for outcome in outcomes] == [400] * MEMBERS
+    assert events.index("till") <= dispatch.READ_BETWEEN_YIELDS
