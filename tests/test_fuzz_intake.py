@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -18,7 +19,17 @@ from gateway.settings import load_settings
 from tests.conftest import EXAMPLES
 
 CASES = int(os.environ.get("FUZZ_CASES", "600"))
-SAMPLES = [path.read_bytes() for path in sorted(EXAMPLES.glob("*.xml"))]
+NAMESPACE = b' xmlns="urn:returns-gateway:messages:v1"'
+
+
+def prefixed(data: bytes) -> bytes:
+    """The same message with its namespace bound to a prefix, as some tills write it: <m:ReturnFinalResult ...>."""
+    bound = data.replace(NAMESPACE, NAMESPACE.replace(b"xmlns=", b"xmlns:m="), 1)
+    return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1m:", bound)
+
+
+EXAMPLE_BODIES = [path.read_bytes() for path in sorted(EXAMPLES.glob("*.xml"))]
+SAMPLES = EXAMPLE_BODIES + [prefixed(body) for body in EXAMPLE_BODIES]
 PATHS = ("/v1/messages", "/v1/returns/authorize", "/v1/returns/final-result", "/v1/returns/final-results")
 
 
