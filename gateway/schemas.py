@@ -95,15 +95,18 @@ def _issue(root: etree._Element, entry: etree._LogEntry, lines: list[bytes]) -> 
 
 
 def _located(root: etree._Element, path: str) -> etree._Element | None:
-    """The element an error's path names, read with the prefixes the document declares (a till may write
-    `<m:ReturnFinalResult xmlns:m=...>`); None when the path cannot be resolved."""
+    """The element an error's path names, or None when the path cannot be resolved.
+
+    The path starts at the validated message, which a SOAP envelope may hold, and uses the prefixes the document
+    declares (a till may write `<m:ReturnFinalResult xmlns:m=...>`).
+    """
     prefixes: dict[str, str] = {}
     for element in root.iter(etree.Element):
         for prefix, uri in element.nsmap.items():
             if prefix:
                 prefixes.setdefault(prefix, uri)
     try:
-        found = root.getroottree().xpath(path, namespaces=prefixes)
+        found = root.xpath("self::" + path[1:] if path.startswith("/") else path, namespaces=prefixes)
     except etree.XPathError:
         return None
     first = found[0] if isinstance(found, list) and found else None

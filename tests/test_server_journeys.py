@@ -139,6 +139,7 @@ async def test_soap_wrapped_messages(client: Client, namespace: str, content_typ
     )
     assert status == 400
     assert "Fault" in fault and "<Code>SCHEMA_INVALID</Code>" in fault
+    assert 'xpath="/Envelope/Body/AuthorizeReturnRequest/Currency"' in fault and 'column="' in fault
 
 
 async def test_data_survives_a_restart(aiohttp_client: ClientFactory, settings: Settings) -> None:
