@@ -1,9 +1,10 @@
-"""Shared fixtures: paths to the shipped examples and a guard that keeps tests off the network."""
+"""Shared fixtures: paths to the shipped examples, settings, a client, a store, and a guard that keeps tests off
+the network."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings, load_settings
+from store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "messages"
@@ -31,6 +33,16 @@ async def client(
 ) -> TestClient[web.Request, web.Application]:
     """The gateway, as create_app builds it, behind a test HTTP client."""
     return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[SqliteStore]:
+    """An open store on the settings' database, closed after the test whatever its outcome (an open store's
+    threads would keep the test process alive)."""
+    opened = SqliteStore(settings.db_path)
+    await opened.open()
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -11,7 +10,7 @@ from lxml import etree
 from gateway import dispatch
 from gateway.policies import load_policy_file
 from gateway.schemas import MESSAGES_NS, default_registry
-from gateway.settings import load_settings
+from gateway.settings import Settings
 from handlers.service import PolicyHolder, ReturnsService
 from store.sqlite import SqliteStore
 
@@ -19,11 +18,8 @@ MEMBERS = 40
 
 
 async def test_other_requests_run_while_a_batch_reads_its_members(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: SqliteStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = load_settings(environ={}, db_path=tmp_path / "g.db")
-    store = SqliteStore(settings.db_path)
-    await store.open()
     service = ReturnsService(store, PolicyHolder(load_policy_file(settings.policy_path)), b"k" * 32)
     events: list[str] = []
     validate = dispatch.validate_member
@@ -41,10 +37,7 @@ async def test_other_requests_run_while_a_batch_reads_its_members(
         events.append("till")
 
     till = asyncio.ensure_future(till_request())
-    try:
-        outcomes = await dispatch.apply_batch(service, default_registry(), batch)
-        await till
-    finally:
-        await store.close()
+    outcomes = await dispatch.apply_batch(service, default_registry(), batch)
+    await till
     assert [outcome.status for outcome in outcomes] == [400] * MEMBERS
     assert events.index("till") <= dispatch.READ_BETWEEN_YIELDS

@@ -207,10 +207,8 @@ async def test_kept_sums_equal_the_whole_ledger_after_purchases_returns_and_a_vo
 
 
 async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = SqliteStore(tmp_path / "g.db")
-    await store.open()
     silver_with_few_points = [Entry("tier", tier="silver"), Entry("earn", "base", "Economy", Decimal(5))]
     for account_id in ("LY-1", "LY-2", "LY-3"):
         setup = functools.partial(
@@ -222,4 +220,3 @@ async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
     service = LoyaltyService(store, load_loyalty_program(EXAMPLE_LOYALTY))
     assert await service.maintain_tiers() == [("LY-1", "member"), ("LY-2", "member"), ("LY-3", "member")]
     assert store.stats.batch_size.count - batches == 2
-    await store.close()

@@ -6,7 +6,6 @@ import asyncio
 import fcntl
 import functools
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -22,10 +21,8 @@ def add_key(connection: sqlite3.Connection) -> None:
     connection.execute("INSERT INTO meta VALUES ('probe', 'written')")
 
 
-async def test_a_read_answers_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "g.db")
-    await store.open()
-    other_process = (tmp_path / "g.db.writer-lock").open("a")
+async def test_a_read_answers_while_another_process_holds_the_write_lock(store: SqliteStore) -> None:
+    other_process = store.path.with_name(store.path.name + ".writer-lock").open("a")
     fcntl.flock(other_process, fcntl.LOCK_EX)
     try:
         write = asyncio.create_task(store.execute(add_key))
@@ -37,16 +34,12 @@ async def test_a_read_answers_while_another_process_holds_the_write_lock(tmp_pat
         other_process.close()
     await write
     assert await store.query(count_keys) == 1
-    await store.close()
 
 
-async def test_a_read_only_job_cannot_write(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "g.db")
-    await store.open()
+async def test_a_read_only_job_cannot_write(store: SqliteStore) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await store.query(add_key)
     assert await store.query(count_keys) == 0
-    await store.close()
 
 
 def add_ticket(connection: sqlite3.Connection, number: int, day: str) -> None:
@@ -59,10 +52,8 @@ def add_ticket(connection: sqlite3.Connection, number: int, day: str) -> None:
 
 
 async def test_a_purge_clears_old_tickets_a_few_at_a_time_and_keeps_recent_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = SqliteStore(tmp_path / "g.db")
-    await store.open()
     for number, day in enumerate(("2026-01-05", "2026-11-20", "2026-02-01", "2026-03-01", "2026-11-21")):
         await store.execute(functools.partial(add_ticket, number=number, day=day))
     monkeypatch.setattr(sqlite_store, "PURGE_CHUNK", 2)
@@ -76,4 +67,3 @@ async def test_a_purge_clears_old_tickets_a_few_at_a_time_and_keeps_recent_ones(
     )
     assert kept == [("T1",), ("T4",)]
     assert await store.purge_personal_data("2026-06-01") == 0
-    await store.close()
