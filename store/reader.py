@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from store.writer import CACHE_KIB, MMAP_BYTES
+from store.writer import SHARED_PRAGMAS
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ class SnapshotReader:
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False, timeout=30.0)
-        for pragma in ("query_only=ON", "busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}"):
+        for pragma in ("query_only=ON", *SHARED_PRAGMAS):
             connection.execute(f"PRAGMA {pragma}")
         return connection
 

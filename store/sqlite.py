@@ -18,7 +18,7 @@ from store.migrations import migrate
 from store.queries import TicketFilter
 from store.reader import SnapshotReader
 from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
-from store.writer import CACHE_KIB, MMAP_BYTES, GroupWriter, WriterStats
+from store.writer import SHARED_PRAGMAS, GroupWriter, WriterStats
 
 T = TypeVar("T")
 PURGE_CHUNK = 1_000
@@ -40,7 +40,7 @@ class SqliteStore:
     async def open(self) -> None:
         await self._writer.start(_prepare)
         self._reader = await aiosqlite.connect(str(self.path))
-        for pragma in ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}"):
+        for pragma in SHARED_PRAGMAS:
             await self._reader.execute(f"PRAGMA {pragma}")
         await self._snapshots.start()
 

@@ -22,6 +22,8 @@ from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
 T = TypeVar("T")
 CACHE_KIB = 8_192
 MMAP_BYTES = 128 * 1024 * 1024
+# Every connection, reading or writing: wait for a lock rather than fail, and the same page cache and mapping.
+SHARED_PRAGMAS = ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}")
 Job = Callable[[sqlite3.Connection], Any]
 
 
@@ -36,12 +38,8 @@ class WriterStats:
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, fsync on every commit."""
     connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA busy_timeout=30000")
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", *SHARED_PRAGMAS):
+        connection.execute(f"PRAGMA {pragma}")
     return connection
 
 
