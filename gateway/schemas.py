@@ -70,7 +70,8 @@ class SchemaRegistry:
         validator = schema.validator
         if not validator.validate(root):
             lines = source.splitlines() if source else []
-            issues = tuple(_issue(root, entry, lines) for entry in list(validator.error_log)[:_MAX_ISSUES])
+            prefixes = _prefixes(root)
+            issues = tuple(_issue(root, prefixes, entry, lines) for entry in list(validator.error_log)[:_MAX_ISSUES])
             raise SchemaInvalid(f"the {schema.name} message does not match its schema", issues)
         return schema
 
@@ -85,26 +86,29 @@ class SchemaRegistry:
         )
 
 
-def _issue(root: etree._Element, entry: etree._LogEntry, lines: list[bytes]) -> Issue:
+def _issue(root: etree._Element, prefixes: dict[str, str], entry: etree._LogEntry, lines: list[bytes]) -> Issue:
     """An lxml schema error, with its positional XPath turned into a named one and a column found."""
     message = _QUALIFIED.sub(r"'\1'", entry.message)
-    element = _located(root, entry.path) if entry.path else None
+    element = _located(root, prefixes, entry.path) if entry.path else None
     if element is None:
         return Issue(message, entry.line or None, None, entry.path or None)
     return Issue(message, entry.line or None, _column(lines, entry.line, element), readable_path(element))
 
 
-def _located(root: etree._Element, path: str) -> etree._Element | None:
-    """The element an error's path names, or None when the path cannot be resolved.
-
-    The path starts at the validated message, which a SOAP envelope may hold, and uses the prefixes the document
-    declares (a till may write `<m:ReturnFinalResult xmlns:m=...>`).
-    """
+def _prefixes(root: etree._Element) -> dict[str, str]:
+    """The namespace prefixes the message declares or inherits (a till may write `<m:ReturnFinalResult xmlns:m=...>`),
+    which the error paths use."""
     prefixes: dict[str, str] = {}
     for element in root.iter(etree.Element):
         for prefix, uri in element.nsmap.items():
             if prefix:
                 prefixes.setdefault(prefix, uri)
+    return prefixes
+
+
+def _located(root: etree._Element, prefixes: dict[str, str], path: str) -> etree._Element | None:
+    """The element an error's path names, or None when the path cannot be resolved. The path starts at the
+    validated message, which a SOAP envelope may hold."""
     try:
         found = root.xpath("self::" + path[1:] if path.startswith("/") else path, namespaces=prefixes)
     except etree.XPathError:
