@@ -42,6 +42,13 @@ class CountOverride:
     set_on: date
     until: date | None = None
 
+    @property
+    def counts_from(self) -> date:
+        """The first day whose exceptions count on top of `value` (the day after the freeze ends, or after the
+        reset)."""
+        last_held = self.until if self.kind is CountOverrideKind.FREEZE and self.until else self.set_on
+        return last_held + timedelta(days=1)
+
 
 @dataclass(frozen=True, slots=True)
 class History:
@@ -68,11 +75,10 @@ class History:
         if override is None:
             total = self.customer_exception_total
             return sum(self.customer_exceptions_by_day.values()) if total is None else total
-        if override.kind is CountOverrideKind.FREEZE:
-            if override.until is None or today <= override.until:
-                return override.value
-            return override.value + count_since(self.customer_exceptions_by_day, override.until + ONE_DAY)
-        return override.value + count_since(self.customer_exceptions_by_day, override.set_on + ONE_DAY)
+        frozen_still = override.kind is CountOverrideKind.FREEZE and (override.until is None or today <= override.until)
+        if frozen_still:
+            return override.value
+        return override.value + count_since(self.customer_exceptions_by_day, override.counts_from)
 
 
 def count_since(by_day: Mapping[date, int], first: date) -> int:
@@ -86,7 +92,6 @@ def window_start(today: date, days: int) -> date:
 
 
 EMPTY_HISTORY = History()
-ONE_DAY = timedelta(days=1)
 
 CUSTOMER_WINDOWED = frozenset({"CustomerReturns", "CustomerPatternWatchReturns"})
 CASHIER_WINDOWED = frozenset({"CashierExceptionCount"})

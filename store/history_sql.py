@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
@@ -19,7 +19,7 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
     history = History(
         cashier_exceptions_by_day={}
         if cashier_since is None
-        else _exceptions_by_day(connection, "cashier", query.cashier_id, cashier_since.isoformat()),
+        else _exceptions_by_day(connection, "cashier", query.cashier_id, cashier_since),
         returned_quantities=_returned(connection, query.sale_items),
         pattern_watches=_watches(connection),
     )
@@ -37,10 +37,7 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
         (customer, customer, query.today.isoformat()),
     ).fetchone()
     override = _count_override(connection, customer)
-    by_day: dict[date, int] = {}
-    if override is not None:
-        point = override.until if override.kind is CountOverrideKind.FREEZE and override.until else override.set_on
-        by_day = _exceptions_by_day(connection, "customer", customer, (point + timedelta(days=1)).isoformat())
+    by_day = {} if override is None else _exceptions_by_day(connection, "customer", customer, override.counts_from)
     return replace(
         history,
         customer_returns=returns,
@@ -97,12 +94,12 @@ def _watch(
     return PatternWatch(watch_id, day(bought_from), day(bought_to), day(back_from), day(back_to), text, item, node)
 
 
-def _exceptions_by_day(connection: sqlite3.Connection, kind: str, subject: str, since: str) -> dict[date, int]:
+def _exceptions_by_day(connection: sqlite3.Connection, kind: str, subject: str, since: date) -> dict[date, int]:
     """Open exceptions per day since `since`."""
     rows = connection.execute(
         "SELECT occurred_on, open_count FROM exception_days WHERE subject_kind = ? AND subject = ? AND occurred_on >= ?"
         " AND open_count > 0",
-        (kind, subject, since),
+        (kind, subject, since.isoformat()),
     )
     return {date.fromisoformat(day): count for day, count in rows}
 
