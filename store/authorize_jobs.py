@@ -1,4 +1,4 @@
-"""Write jobs of an authorize: open a ticket (or a new attempt) and read history; then store the decision."""
+"""Write job of an authorize: open a ticket (or a new attempt), read history, decide and store, one transaction."""
 
 from __future__ import annotations
 
@@ -13,54 +13,77 @@ from store.loyalty_sql import account_of, purchases
 from store.records import Authorized, DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
+Decide = Callable[[Opened], DecisionRecord | None]
 
 
-def open_ticket_job(opening: TicketOpening, query: HistoryQuery) -> Callable[[sqlite3.Connection], Opened]:
-    """A job that opens the ticket and attempt for a message and reads its history, or finds the answer already
-    given (then nothing is read: a retry is answered as it was)."""
+def authorize_job(
+    opening: TicketOpening, query: HistoryQuery, decide: Decide
+) -> Callable[[sqlite3.Connection], Authorized]:
+    """Open the ticket, read history and store the decision `decide` makes of it, in one transaction; a retry is
+    answered as it was (then nothing is read).
 
-    def job(connection: sqlite3.Connection) -> Opened:
+    A first answer writes each row once, decided. `decide` returns None when it cannot decide here (another policy
+    version became active): the opened ticket is then committed undecided, and the same job run again under the
+    active version finds it by message id and decides.
+    """
+
+    def job(connection: sqlite3.Connection) -> Authorized:
         found = connection.execute(
             "SELECT digest, ticket_id, attempt_no, response FROM messages WHERE message_id = ?", (opening.message_id,)
         ).fetchone()
         if found is None:
-            ticket_id, attempt_no = _new_attempt(connection, opening)
-            connection.execute(
-                "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (opening.message_id, KIND_AUTHORIZE, opening.digest, ticket_id, attempt_no, opening.received_at),
-            )
-        else:
-            digest, ticket_id, attempt_no, response = found
-            if digest != opening.digest:
-                raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
-            if response is not None:
-                return Opened(ticket_id, attempt_no, EMPTY_HISTORY, response)
-        history = load_history(connection, query)
-        return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
-
-    return job
-
-
-def authorize_job(
-    opening: TicketOpening, query: HistoryQuery, decide: Callable[[Opened], DecisionRecord | None]
-) -> Callable[[sqlite3.Connection], Authorized]:
-    """Open the ticket, read history and store the decision `decide` makes of it, in one transaction.
-
-    `decide` returns None when it cannot decide here (another policy version became active); the opened ticket
-    is then committed alone, and the same job run again under the active version finds it and decides.
-    """
-    open_job = open_ticket_job(opening, query)
-
-    def job(connection: sqlite3.Connection) -> Authorized:
-        opened = open_job(connection)
-        record = None if opened.stored_response is not None else decide(opened)
-        if record is None:
-            return Authorized(opened)
-        _store(connection, record)
+            return _first_answer(connection, opening, query, decide)
+        digest, ticket_id, attempt_no, response = found
+        if digest != opening.digest:
+            raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
+        if response is not None:
+            return Authorized(Opened(ticket_id, attempt_no, EMPTY_HISTORY, response))
+        opened = _opened(connection, query, ticket_id, attempt_no)
+        record = decide(opened)
+        if record is not None:
+            _update_decision(connection, record)
         return Authorized(opened, record)
 
     return job
+
+
+def _first_answer(
+    connection: sqlite3.Connection, opening: TicketOpening, query: HistoryQuery, decide: Decide
+) -> Authorized:
+    """A message seen for the first time: its ticket (new, or an existing one asked again), attempt, decision."""
+    if opening.existing_ticket_id is None:
+        ticket_id, attempt_no = opening.ticket_id, 1
+    else:
+        ticket_id = opening.existing_ticket_id
+        attempt_no = _next_attempt(connection, opening, ticket_id)
+    opened = _opened(connection, query, ticket_id, attempt_no)
+    record = decide(opened)
+    if opening.existing_ticket_id is None:
+        _insert_ticket(connection, opening, record)
+    elif record is not None:
+        _mark_decided(connection, record)
+    _insert_attempt(connection, opening, ticket_id, attempt_no, record)
+    if record is not None:
+        _insert_lines(connection, record)
+    connection.execute(
+        "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, response, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            opening.message_id,
+            KIND_AUTHORIZE,
+            opening.digest,
+            ticket_id,
+            attempt_no,
+            None if record is None else record.response,
+            opening.received_at,
+        ),
+    )
+    return Authorized(opened, record)
+
+
+def _opened(connection: sqlite3.Connection, query: HistoryQuery, ticket_id: str, attempt_no: int) -> Opened:
+    history = load_history(connection, query)
+    return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
 
 
 def _loyalty(connection: sqlite3.Connection, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]] | None:
@@ -77,37 +100,33 @@ def _active(connection: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _new_attempt(connection: sqlite3.Connection, opening: TicketOpening) -> tuple[str, int]:
-    if opening.existing_ticket_id is None:
-        _insert_ticket(connection, opening)
-        ticket_id, attempt_no = opening.ticket_id, 1
-    else:
-        ticket_id = opening.existing_ticket_id
-        row = connection.execute(
-            "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?), store_id "
-            "FROM tickets WHERE ticket_id = ?",
-            (ticket_id, ticket_id),
-        ).fetchone()
-        if row is None:
-            raise TicketNotFound(f"ticket {ticket_id} does not exist")
-        if row[2] != opening.store_id:
-            raise StoreMismatch(f"ticket {ticket_id} belongs to another store")
-        if row[0] in ("voided", "completed"):
-            raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
-        attempt_no = row[1] + 1
-        _update_customer(connection, ticket_id, opening)
-    connection.execute(
-        "INSERT INTO attempts (ticket_id, attempt_no, message_id, received_at) VALUES (?, ?, ?, ?)",
-        (ticket_id, attempt_no, opening.message_id, opening.received_at),
+def _next_attempt(connection: sqlite3.Connection, opening: TicketOpening, ticket_id: str) -> int:
+    """The number of a new attempt on an existing ticket of this store that is still open to decisions."""
+    row = connection.execute(
+        "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?), store_id "
+        "FROM tickets WHERE ticket_id = ?",
+        (ticket_id, ticket_id),
+    ).fetchone()
+    if row is None:
+        raise TicketNotFound(f"ticket {ticket_id} does not exist")
+    if row[2] != opening.store_id:
+        raise StoreMismatch(f"ticket {ticket_id} belongs to another store")
+    if row[0] in ("voided", "completed"):
+        raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
+    _update_customer(connection, ticket_id, opening)
+    return int(row[1]) + 1
+
+
+def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening, record: DecisionRecord | None) -> None:
+    """A new ticket, with its decision when there is one (open otherwise)."""
+    decided = (
+        (None, None, None) if record is None else (record.response_type, record.response_code, record.policy_version)
     )
-    return ticket_id, attempt_no
-
-
-def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> None:
     connection.execute(
         "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
         " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, customer_sealed,"
-        " loyalty_account_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
+        " loyalty_account_id, response_type, response_code, policy_version, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             opening.ticket_id,
             opening.store_id,
@@ -116,8 +135,10 @@ def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening) -> No
             opening.business_date.isoformat(),
             opening.received_at,
             opening.origin,
+            "open" if record is None else "decided",
             *_customer(opening),
-            opening.received_at,
+            *decided,
+            opening.received_at if record is None else record.responded_at,
         ),
     )
 
@@ -147,29 +168,58 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
     )
 
 
-def _store(connection: sqlite3.Connection, record: DecisionRecord) -> None:
-    """Write the decision and remember the response as the message's answer."""
-    _write_decision(connection, record)
-    connection.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
+def _insert_attempt(
+    connection: sqlite3.Connection,
+    opening: TicketOpening,
+    ticket_id: str,
+    attempt_no: int,
+    record: DecisionRecord | None,
+) -> None:
+    connection.execute(
+        "INSERT INTO attempts (ticket_id, attempt_no, message_id, received_at, responded_at, policy_version,"
+        " response_type, response_code, customer_information_required, override_used, decision_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, attempt_no, opening.message_id, opening.received_at, *_attempt_decision(record)),
+    )
 
 
-def _write_decision(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+def _attempt_decision(record: DecisionRecord | None) -> tuple[str | int | None, ...]:
+    """The decision columns of an attempt, in table order (all empty while undecided)."""
+    if record is None:
+        return (None,) * 7
+    return (
+        record.responded_at,
+        record.policy_version,
+        record.response_type,
+        record.response_code,
+        int(record.customer_information_required),
+        int(record.override_used),
+        record.decision_json,
+    )
+
+
+def _update_decision(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+    """Decide an attempt committed undecided, and remember the response as its message's answer."""
     connection.execute(
         "UPDATE attempts SET responded_at = ?, policy_version = ?, response_type = ?, response_code = ?,"
         " customer_information_required = ?, override_used = ?, decision_json = ?"
         " WHERE ticket_id = ? AND attempt_no = ?",
-        (
-            record.responded_at,
-            record.policy_version,
-            record.response_type,
-            record.response_code,
-            int(record.customer_information_required),
-            int(record.override_used),
-            record.decision_json,
-            record.ticket_id,
-            record.attempt_no,
-        ),
+        (*_attempt_decision(record), record.ticket_id, record.attempt_no),
     )
+    _insert_lines(connection, record)
+    _mark_decided(connection, record)
+    connection.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
+
+
+def _mark_decided(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+    connection.execute(
+        "UPDATE tickets SET status = CASE status WHEN 'open' THEN 'decided' ELSE status END, response_type = ?,"
+        " response_code = ?, policy_version = ?, updated_at = ? WHERE ticket_id = ?",
+        (record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id),
+    )
+
+
+def _insert_lines(connection: sqlite3.Connection, record: DecisionRecord) -> None:
     connection.executemany(
         "INSERT OR REPLACE INTO ticket_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -192,9 +242,4 @@ def _write_decision(connection: sqlite3.Connection, record: DecisionRecord) -> N
             )
             for line in record.lines
         ],
-    )
-    connection.execute(
-        "UPDATE tickets SET status = CASE status WHEN 'open' THEN 'decided' ELSE status END, response_type = ?,"
-        " response_code = ?, policy_version = ?, updated_at = ? WHERE ticket_id = ?",
-        (record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id),
     )
