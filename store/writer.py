@@ -25,6 +25,7 @@ MMAP_BYTES = 128 * 1024 * 1024
 # Every connection, reading or writing: wait for a lock rather than fail, and the same page cache and mapping.
 SHARED_PRAGMAS = ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}")
 Job = Callable[[sqlite3.Connection], Any]
+Queued = tuple[Job, "asyncio.Future[Any]"]
 
 
 @dataclass(slots=True)
@@ -50,7 +51,7 @@ class GroupWriter:
         self._path = path
         self._max_batch = max_batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[Any]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Queued] = asyncio.Queue()
         self._connection: sqlite3.Connection | None = None
         self._lock: IO[str] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -75,10 +76,8 @@ class GroupWriter:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
-            while not self._queue.empty() and len(batch) < self._max_batch:
-                batch.append(self._queue.get_nowait())
             try:
-                outcomes = await self._apply(loop, [job for job, _ in batch])
+                outcomes = await self._apply(loop, batch)
             except Exception as exc:  # the commit itself failed: nothing of the batch is on disk
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -89,20 +88,26 @@ class GroupWriter:
                 else:
                     future.set_exception(value)
 
-    async def _apply(self, loop: asyncio.AbstractEventLoop, jobs: list[Job]) -> list[tuple[bool, Any]]:
+    async def _apply(self, loop: asyncio.AbstractEventLoop, batch: list[Queued]) -> list[tuple[bool, Any]]:
         """A free write lock is taken at once; waiting for a held one, and the commit's fsync, happen on the writer
         thread. The jobs, which are Python work, run on the calling thread, so that they never wait for the
-        interpreter lock between two statements."""
+        interpreter lock between two statements.
+
+        The batch is every job queued by the time the lock is held: while another process holds it, the jobs
+        queued meanwhile join this batch instead of waiting for a commit of their own.
+        """
         connection = self._try_begin()
         if connection is None:
             connection = await loop.run_in_executor(self._executor, self._begin)
+        while not self._queue.empty() and len(batch) < self._max_batch:
+            batch.append(self._queue.get_nowait())
         try:
-            outcomes = [_run_in_savepoint(connection, job) for job in jobs]
+            outcomes = [_run_in_savepoint(connection, job) for job, _ in batch]
         except BaseException:
             await loop.run_in_executor(self._executor, self._end, "ROLLBACK")
             raise
         seconds = await loop.run_in_executor(self._executor, self._end, "COMMIT")
-        self._record(len(jobs), seconds)
+        self._record(len(batch), seconds)
         return outcomes
 
     def _begin(self) -> sqlite3.Connection:
