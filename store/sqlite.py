@@ -13,6 +13,7 @@ import aiosqlite
 
 from store import queries
 from store.authorize_jobs import authorize_job
+from store.checkpoint import Checkpointer
 from store.final_jobs import record_final_job
 from store.migrations import migrate
 from store.queries import TicketFilter
@@ -32,6 +33,7 @@ class SqliteStore:
         self._writer = GroupWriter(path)
         self._reader: aiosqlite.Connection | None = None
         self._snapshots = SnapshotReader(path)
+        self._checkpoints = Checkpointer(path)
 
     @property
     def stats(self) -> WriterStats:
@@ -43,9 +45,11 @@ class SqliteStore:
         for pragma in SHARED_PRAGMAS:
             await self._reader.execute(f"PRAGMA {pragma}")
         await self._snapshots.start()
+        self._checkpoints.start()
 
     async def close(self) -> None:
         await self._writer.close()
+        self._checkpoints.stop()
         await self._snapshots.close()
         if self._reader is not None:
             await self._reader.close()

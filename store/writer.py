@@ -24,6 +24,8 @@ CACHE_KIB = 8_192
 MMAP_BYTES = 128 * 1024 * 1024
 # Every connection, reading or writing: wait for a lock rather than fail, and the same page cache and mapping.
 SHARED_PRAGMAS = ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size={MMAP_BYTES}")
+# A writer checkpoints by itself only when the WAL outgrew this many pages: store.checkpoint does it apart.
+WRITER_CHECKPOINT_PAGES = 20_000
 Job = Callable[[sqlite3.Connection], Any]
 Queued = tuple[Job, "asyncio.Future[Any]"]
 
@@ -36,10 +38,16 @@ class WriterStats:
     batch_size: Histogram = field(default_factory=lambda: Histogram(SIZE_BOUNDS))
 
 
+def lock_path(path: Path) -> Path:
+    """The file every writer of a database, in any process, locks for the length of its transaction."""
+    return path.with_name(path.name + ".writer-lock")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, fsync on every commit."""
     connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", *SHARED_PRAGMAS):
+    checkpoint = f"wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}"
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", checkpoint, *SHARED_PRAGMAS):
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
@@ -59,7 +67,7 @@ class GroupWriter:
 
     async def start(self, prepare: Callable[[sqlite3.Connection], None]) -> None:
         loop = asyncio.get_running_loop()
-        self._lock = self._path.with_name(self._path.name + ".writer-lock").open("a")
+        self._lock = lock_path(self._path).open("a")
         self._connection = await loop.run_in_executor(self._executor, connect, self._path)
         await loop.run_in_executor(self._executor, prepare, self._connection)
         self._task = asyncio.create_task(self._drain(), name="sqlite-group-commit")

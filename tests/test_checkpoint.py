@@ -1,0 +1,43 @@
+"""Background checkpoints: committed pages reach the database file, and the WAL starts over instead of growing."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from store.checkpoint import Checkpointer
+from store.writer import connect
+
+
+def tables_in_file_alone(path: Path, copy: Path) -> list[str]:
+    """The tables of the database file without its WAL (what a crash before any checkpoint would leave on disk
+    once the WAL is gone)."""
+    shutil.copyfile(path, copy)
+    with sqlite3.connect(copy) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
+def wal_frames(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+
+
+def test_a_round_copies_committed_pages_into_the_database_file_and_the_wal_starts_over(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.db"
+    writer = connect(path)
+    writer.execute("CREATE TABLE probe (n INTEGER)")
+    for number in range(50):
+        writer.execute("INSERT INTO probe VALUES (?)", (number,))
+    assert tables_in_file_alone(path, tmp_path / "before.db") == []  # all of it is still in the WAL
+    checkpoints = Checkpointer(path, interval=0.01)
+    checkpoints.start()
+    deadline = time.monotonic() + 10
+    while checkpoints.rounds < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    checkpoints.stop()
+    assert checkpoints.rounds >= 1
+    assert tables_in_file_alone(path, tmp_path / "after.db") == ["probe"]
+    writer.execute("INSERT INTO probe VALUES (50)")
+    assert wal_frames(writer) <= 2  # the next commit wrote from the start of the WAL, not after its 50 commits
+    writer.close()
