@@ -22,6 +22,7 @@ def replay(queue: Path, *target: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of the gateway replayed to over HTTP")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -29,10 +30,10 @@ def main() -> None:
         generate(work / "http", args.count, seed=11)
         direct = replay(work / "direct", "--db", str(work / "direct.db"))
         print(f"direct (--db):  {_figures(direct)}")
-        process, base = start(gateway(work, "served.db", 1), ROOT)
+        process, base = start(gateway(work, "served.db", args.workers), ROOT)
         over_http = replay(work / "http", "--to", base)
         stop(process)
-        print(f"HTTP (--to):    {_figures(over_http)}")
+        print(f"HTTP (--to), gateway with {args.workers} worker(s): {_figures(over_http)}")
 
 
 def _figures(summary: dict[str, float]) -> str:
