@@ -46,9 +46,9 @@ def main() -> None:
 
 
 async def _run(path: Path, messages: int, concurrency: int) -> tuple[int, float, Counter[str]]:
-    """Apply the mix with automatic checkpoints off, so that the WAL keeps every frame, and read it before closing
-    (the last connection to close empties it): commits, mean commit seconds, and pages by owner."""
-    store = SqliteStore(path)
+    """Apply the mix with checkpoints off (background and automatic), so that the WAL keeps every frame, and read it
+    before closing (the last connection to close empties it): commits, mean commit seconds, and pages by owner."""
+    store = SqliteStore(path, background_checkpoints=False)
     await store.open()
     await store.execute(lambda connection: connection.execute("PRAGMA wal_autocheckpoint=0"))
     service = ReturnsService(store, PolicyHolder(load_policy_file(EXAMPLE_POLICY)), b"k" * 32, ExceptionSettings())

@@ -26,14 +26,16 @@ PURGE_CHUNK = 1_000
 
 
 class SqliteStore:
-    """A SQLite file in WAL mode: one group-commit writer, one aiosqlite reader for tickets, one snapshot reader."""
+    """A SQLite file in WAL mode: one group-commit writer, one aiosqlite reader for tickets, one snapshot reader, and
+    background checkpoints (without them, which only a measurement of the WAL wants, the writer checkpoints when the
+    WAL grows long)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, background_checkpoints: bool = True) -> None:
         self.path = path
         self._writer = GroupWriter(path)
         self._reader: aiosqlite.Connection | None = None
         self._snapshots = SnapshotReader(path)
-        self._checkpoints = Checkpointer(path)
+        self._checkpoints = Checkpointer(path) if background_checkpoints else None
 
     @property
     def stats(self) -> WriterStats:
@@ -45,11 +47,13 @@ class SqliteStore:
         for pragma in SHARED_PRAGMAS:
             await self._reader.execute(f"PRAGMA {pragma}")
         await self._snapshots.start()
-        self._checkpoints.start()
+        if self._checkpoints is not None:
+            self._checkpoints.start()
 
     async def close(self) -> None:
         await self._writer.close()
-        self._checkpoints.stop()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         await self._snapshots.close()
         if self._reader is not None:
             await self._reader.close()
