@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from store.writer import SHARED_PRAGMAS, lock_path
+from store.writer import lock_path, open_connection
 
 LOG = logging.getLogger("returns_gateway.store")
 INTERVAL_SECONDS = 0.25
@@ -38,10 +38,8 @@ class Checkpointer:
             self._thread.join()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
+        connection = open_connection(self._path)
         try:
-            for pragma in SHARED_PRAGMAS:
-                connection.execute(f"PRAGMA {pragma}")
             with lock_path(self._path).open("a") as lock:
                 while not self._stopping.wait(self._interval):
                     self._round(connection, lock.fileno())

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from store.writer import SHARED_PRAGMAS
+from store.writer import open_connection
 
 T = TypeVar("T")
 
@@ -23,13 +23,9 @@ class SnapshotReader:
         self._connection: sqlite3.Connection | None = None
 
     async def start(self) -> None:
-        self._connection = await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False, timeout=30.0)
-        for pragma in ("query_only=ON", *SHARED_PRAGMAS):
-            connection.execute(f"PRAGMA {pragma}")
-        return connection
+        self._connection = await asyncio.get_running_loop().run_in_executor(
+            self._executor, open_connection, self._path, "query_only=ON"
+        )
 
     async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._in_snapshot, job)

@@ -43,13 +43,19 @@ def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".writer-lock")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, fsync on every commit."""
+def open_connection(path: Path, *pragmas: str) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread, with these pragmas and
+    SHARED_PRAGMAS."""
     connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
-    checkpoint = f"wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}"
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", checkpoint, *SHARED_PRAGMAS):
+    for pragma in (*pragmas, *SHARED_PRAGMAS):
         connection.execute(f"PRAGMA {pragma}")
     return connection
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A writer's connection: WAL, fsync on every commit."""
+    checkpoint = f"wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}"
+    return open_connection(path, "journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", checkpoint)
 
 
 class GroupWriter:
