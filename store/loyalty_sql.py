@@ -15,9 +15,11 @@ _COLUMNS = "kind, point_account, source, points, balance, rewards, offer_id, tie
 ActivityPlan = Callable[[Account], tuple[list[Entry], Purchase | None]]
 
 
-def account_entries(connection: sqlite3.Connection, account_id: str) -> list[Entry]:
+def account_entries(connection: sqlite3.Connection, account_id: str, after: int = 0) -> list[Entry]:
+    """The account's ledger in order, from the entry after `after` on."""
     rows = connection.execute(
-        f"SELECT {_COLUMNS} FROM loyalty_entries WHERE account_id = ? ORDER BY entry_id", (account_id,)
+        f"SELECT {_COLUMNS} FROM loyalty_entries WHERE account_id = ? AND entry_id > ? ORDER BY entry_id",
+        (account_id, after),
     )
     return [_entry(*row) for row in rows]
 
@@ -35,11 +37,7 @@ def account_of(connection: sqlite3.Connection, account_id: str) -> Account:
         "SELECT last_entry_id, sums FROM loyalty_accounts WHERE account_id = ?", (account_id,)
     ).fetchone()
     last, kept = (row[0], _account(json.loads(row[1]))) if row else (0, None)
-    rows = connection.execute(
-        f"SELECT {_COLUMNS} FROM loyalty_entries WHERE account_id = ? AND entry_id > ? ORDER BY entry_id",
-        (account_id, last),
-    )
-    return fold((_entry(*row) for row in rows), kept)
+    return fold(account_entries(connection, account_id, last), kept)
 
 
 def append(
