@@ -12,6 +12,7 @@ from pathlib import Path
 from store.checkpoint import Checkpointer
 from store.sqlite import SqliteStore
 from store.writer import connect
+from tests.storeutil import add_numbered_probe, numbered_probes
 
 
 def tables_in_file_alone(path: Path, copy: Path) -> list[str]:
@@ -46,22 +47,19 @@ def test_a_round_copies_committed_pages_into_the_database_file_and_the_wal_start
     writer.close()
 
 
-def add_key(connection: sqlite3.Connection, number: int) -> None:
-    connection.execute("INSERT INTO meta VALUES (?, 'written')", (f"probe-{number}",))
-
-
 async def test_writes_go_on_and_all_commit_while_checkpoints_take_turns_with_them(store: SqliteStore) -> None:
     checkpoints = Checkpointer(store.path, interval=0.002)  # besides the store's own, at the usual interval
     checkpoints.start()
 
     async def write_all() -> None:
         for chunk in range(20):
-            await asyncio.gather(*(store.execute(functools.partial(add_key, number=chunk * 25 + n)) for n in range(25)))
+            await asyncio.gather(
+                *(store.execute(functools.partial(add_numbered_probe, number=chunk * 25 + n)) for n in range(25))
+            )
 
     try:
         await asyncio.wait_for(write_all(), timeout=60)
     finally:
         checkpoints.stop()
     assert checkpoints.rounds > 0
-    written = await store.query(lambda c: c.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'probe-%'").fetchone())
-    assert written == (500,)
+    assert await store.query(numbered_probes) == 500

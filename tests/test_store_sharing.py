@@ -4,7 +4,6 @@ another process share one commit; a long purge commits in small steps."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import functools
 import sqlite3
 
@@ -12,6 +11,7 @@ import pytest
 
 from store import sqlite as sqlite_store
 from store.sqlite import SqliteStore
+from tests.storeutil import add_numbered_probe, numbered_probes, write_lock_held_elsewhere
 
 
 def count_keys(connection: sqlite3.Connection) -> int:
@@ -23,41 +23,28 @@ def add_key(connection: sqlite3.Connection) -> None:
 
 
 async def test_a_read_answers_while_another_process_holds_the_write_lock(store: SqliteStore) -> None:
-    other_process = store.path.with_name(store.path.name + ".writer-lock").open("a")
-    fcntl.flock(other_process, fcntl.LOCK_EX)
-    try:
+    with write_lock_held_elsewhere(store.path):
         write = asyncio.create_task(store.execute(add_key))
         await asyncio.sleep(0.1)
         assert not write.done()
         assert await asyncio.wait_for(store.query(count_keys), timeout=5) == 0
-    finally:
-        fcntl.flock(other_process, fcntl.LOCK_UN)
-        other_process.close()
     await write
     assert await store.query(count_keys) == 1
 
 
-def add_numbered_key(connection: sqlite3.Connection, number: int) -> None:
-    connection.execute("INSERT INTO meta VALUES (?, 'written')", (f"probe-{number}",))
-
-
 async def test_writes_queued_while_another_process_holds_the_lock_share_one_commit(store: SqliteStore) -> None:
-    other_process = store.path.with_name(store.path.name + ".writer-lock").open("a")
-    fcntl.flock(other_process, fcntl.LOCK_EX)
     batches = store.stats.batch_size.count
-    try:
-        first = asyncio.create_task(store.execute(functools.partial(add_numbered_key, number=0)))
+    with write_lock_held_elsewhere(store.path):
+        first = asyncio.create_task(store.execute(functools.partial(add_numbered_probe, number=0)))
         await asyncio.sleep(0.1)  # the first write is waiting for the lock; the others queue behind it
-        later = [asyncio.create_task(store.execute(functools.partial(add_numbered_key, number=n))) for n in range(1, 5)]
+        later = [
+            asyncio.create_task(store.execute(functools.partial(add_numbered_probe, number=n))) for n in range(1, 5)
+        ]
         await asyncio.sleep(0.1)
         assert not first.done()
-    finally:
-        fcntl.flock(other_process, fcntl.LOCK_UN)
-        other_process.close()
     await asyncio.gather(first, *later)
     assert store.stats.batch_size.count - batches == 1
-    written = await store.query(lambda c: c.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'probe-%'").fetchone())
-    assert written == (5,)
+    assert await store.query(numbered_probes) == 5
 
 
 async def test_a_read_only_job_cannot_write(store: SqliteStore) -> None:
