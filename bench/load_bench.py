@@ -24,6 +24,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.fill_db import fill
+from bench.load_client import Connection
 from bench.traffic import Traffic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,34 +128,37 @@ async def load(
     rng = random.Random(seed)
     latencies: list[float] = []
     failures = 0
+    host, port = _address(base)
     begin = time.perf_counter()
     deadline = begin + seconds
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def client(number: int) -> None:
-            sent = 0
-            while time.perf_counter() < deadline:
-                final = traffic.final_result() if rng.random() < 0.3 else None
-                body, path = (final, "final-result") if final else (traffic.authorize(), "authorize")
-                started = time.perf_counter()
-                if rate is not None:
-                    started = begin + (sent * connections + number) / rate
-                    sent += 1
-                    await asyncio.sleep(max(0.0, started - time.perf_counter()))
-                async with session.post(
-                    f"{base}/v1/returns/{path}", data=body, headers={"Content-Type": "application/xml"}
-                ) as reply:
-                    answer = await reply.read()
-                    if reply.status >= 300:
-                        nonlocal failures
-                        failures += 1
-                latencies.append(time.perf_counter() - started)
-                if path == "authorize":
-                    traffic.remember(answer, body.count(b"<LineNumber>"))
+    async def client(number: int) -> None:
+        nonlocal failures
+        connection = await Connection.open(host, port)
+        sent = 0
+        while time.perf_counter() < deadline:
+            final = traffic.final_result() if rng.random() < 0.3 else None
+            body, path = (final, "final-result") if final else (traffic.authorize(), "authorize")
+            started = time.perf_counter()
+            if rate is not None:
+                started = begin + (sent * connections + number) / rate
+                sent += 1
+                await asyncio.sleep(max(0.0, started - time.perf_counter()))
+            status, answer = await connection.post(f"/v1/returns/{path}", body)
+            if status >= 300:
+                failures += 1
+            latencies.append(time.perf_counter() - started)
+            if path == "authorize":
+                traffic.remember(answer, body.count(b"<LineNumber>"))
+        connection.close()
 
-        await asyncio.gather(*(client(number) for number in range(connections)))
+    await asyncio.gather(*(client(number) for number in range(connections)))
     return len(latencies), latencies, failures
+
+
+def _address(base: str) -> tuple[str, int]:
+    host, _, port = base.removeprefix("http://").partition(":")
+    return host, int(port)
 
 
 def measure(name: str, process: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> Result:
@@ -176,15 +180,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 async def authorize_latency(base: str, count: int) -> float:
     traffic = Traffic("LAT", 5)
     timings = []
-    async with aiohttp.ClientSession() as session:
-        for _ in range(count):
-            body = traffic.authorize()
-            started = time.perf_counter()
-            async with session.post(
-                f"{base}/v1/returns/authorize", data=body, headers={"Content-Type": "application/xml"}
-            ) as reply:
-                await reply.read()
-            timings.append(time.perf_counter() - started)
+    connection = await Connection.open(*_address(base))
+    for _ in range(count):
+        body = traffic.authorize()
+        started = time.perf_counter()
+        await connection.post("/v1/returns/authorize", body)
+        timings.append(time.perf_counter() - started)
+    connection.close()
     return statistics.median(timings) * 1000
 
 
