@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.fill_db import fill
-from bench.load_client import Connection
+from bench.load_client import Connection, ProtocolError
 from bench.traffic import Traffic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,8 +145,12 @@ async def load(
                 started = begin + (sent * connections + number) / rate
                 sent += 1
                 await asyncio.sleep(max(0.0, started - time.perf_counter()))
-            status, answer = await connection.post(f"/v1/returns/{path}", body)
-            if status >= 300:
+            try:
+                status, answer = await connection.post(f"/v1/returns/{path}", body)
+            except ProtocolError:  # a closed connection counts as a failed request, and the till reconnects
+                status, answer = 0, b""
+                connection = await Connection.open(host, port)
+            if not 200 <= status < 300:
                 failures += 1
             latencies.append(time.perf_counter() - started)
             if path == "authorize":

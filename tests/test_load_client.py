@@ -9,6 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bench.load_bench import load
 from bench.load_client import Connection, ProtocolError
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
@@ -70,3 +71,22 @@ async def test_a_closed_connection_fails_the_waiting_request(connection: Connect
         await connection.post("/close", b"x")
     with pytest.raises(ProtocolError, match="closed"):
         await connection.post("/echo", b"again")
+
+
+async def test_the_load_benchmark_counts_a_dropped_request_as_failed_and_goes_on(aiohttp_server: ServerFactory) -> None:
+    served = 0
+
+    async def every_third_dropped(request: web.Request) -> web.Response:
+        nonlocal served
+        served += 1
+        if served % 3 == 0:
+            return await _close(request)
+        await request.read()
+        return web.Response(body=b"<Answer/>")
+
+    app = web.Application()
+    app.router.add_post("/v1/returns/{kind}", every_third_dropped)
+    server = await aiohttp_server(app)
+    count, latencies, failures = await load(f"http://{server.host}:{server.port}", 0.3, 2, seed=1)
+    assert count == len(latencies) == served > 6
+    assert failures == served // 3
