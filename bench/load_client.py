@@ -1,8 +1,9 @@
-"""A lean HTTP/1.1 load client: one kept-alive connection, one request at a time, a few microseconds a request.
+"""A lean HTTP/1.1 load client: one kept-alive connection, one request at a time, little CPU a request.
 
 The load benchmark compares the gateway with a bare server able to answer over 10,000 requests/s on one core; a
-general-purpose client spends more per request than that server does, and would measure itself instead. This one
-writes each request in one call and reads the answer by its Content-Length, nothing more.
+general-purpose client spends more per request than that server does, and would measure itself instead (here an
+aiohttp session took about 210 us of CPU a request, this client about 90, both on one connection to the bare server).
+This one writes each request in one call and reads the answer by its Content-Length, nothing more.
 """
 
 from __future__ import annotations
