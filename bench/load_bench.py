@@ -240,7 +240,7 @@ def _paced(base: str, args: argparse.Namespace, rate: float) -> str:
 
 def _large_database(work: Path, tickets: int) -> None:
     """Median one-at-a-time authorize latency, alternating a fresh database and a copy of a filled one, LARGE_ROUNDS
-    times: on this noisy host one round can be 30% off either way, so one or two rounds decide nothing."""
+    times: on this noisy host one round can be a third off or more, so one or two rounds decide nothing."""
     started = time.perf_counter()
     fill(work / "filled.db", tickets)
     print(f"filled a database with {tickets:,} tickets in {time.perf_counter() - started:.0f}s")
