@@ -13,23 +13,17 @@ from store import sqlite as sqlite_store
 from store.sqlite import SqliteStore
 from tests.storeutil import add_numbered_probe, numbered_probes, write_lock_held_elsewhere
 
-
-def count_keys(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("SELECT COUNT(*) FROM meta WHERE key = 'probe'").fetchone()[0])
-
-
-def add_key(connection: sqlite3.Connection) -> None:
-    connection.execute("INSERT INTO meta VALUES ('probe', 'written')")
+ADD_PROBE = functools.partial(add_numbered_probe, number=0)
 
 
 async def test_a_read_answers_while_another_process_holds_the_write_lock(store: SqliteStore) -> None:
     with write_lock_held_elsewhere(store.path):
-        write = asyncio.create_task(store.execute(add_key))
+        write = asyncio.create_task(store.execute(ADD_PROBE))
         await asyncio.sleep(0.1)
         assert not write.done()
-        assert await asyncio.wait_for(store.query(count_keys), timeout=5) == 0
+        assert await asyncio.wait_for(store.query(numbered_probes), timeout=5) == 0
     await write
-    assert await store.query(count_keys) == 1
+    assert await store.query(numbered_probes) == 1
 
 
 async def test_writes_queued_while_another_process_holds_the_lock_share_one_commit(store: SqliteStore) -> None:
@@ -49,8 +43,8 @@ async def test_writes_queued_while_another_process_holds_the_lock_share_one_comm
 
 async def test_a_read_only_job_cannot_write(store: SqliteStore) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        await store.query(add_key)
-    assert await store.query(count_keys) == 0
+        await store.query(ADD_PROBE)
+    assert await store.query(numbered_probes) == 0
 
 
 def add_ticket(connection: sqlite3.Connection, number: int, day: str) -> None:
