@@ -24,12 +24,12 @@ class Connection(asyncio.Protocol):
         self._received = bytearray()
         self._transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self._host = b""
+        self._host = ""
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
         _, connection = await asyncio.get_running_loop().create_connection(cls, host, port)
-        connection._host = f"{host}:{port}".encode()
+        connection._host = f"{host}:{port}"
         return connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -49,7 +49,7 @@ class Connection(asyncio.Protocol):
             raise ProtocolError("the connection is closed")
         self._waiter = asyncio.get_running_loop().create_future()
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self._host.decode()}\r\nContent-Type: {content_type}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {self._host}\r\nContent-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         self._transport.write(head.encode() + body)
