@@ -6,6 +6,7 @@ import argparse
 import multiprocessing
 import signal
 import socket
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -17,28 +18,34 @@ async def answer(request: web.Request) -> web.Response:
     return web.Response(body=RESPONSE, content_type="application/xml")
 
 
-def serve(port: int, reuse: bool) -> None:
+def bare_app() -> web.Application:
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    return app
+
+
+def serve(port: int, reuse: bool, make_app: Callable[[], web.Application]) -> None:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", port))
-    app = web.Application()
-    app.router.add_post("/{tail:.*}", answer)
+    app = make_app()
     app.router.add_get("/readyz", lambda _: web.json_response({"ok": True}))  # type: ignore[arg-type, return-value]
     web.run_app(app, sock=sock, access_log=None, print=None)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def run_workers(make_app: Callable[[], web.Application], description: str | None) -> None:
+    """Serve `make_app()` on --port with --workers processes sharing the port."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     if args.workers == 1:
-        serve(args.port, False)
+        serve(args.port, False, make_app)
         return
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=serve, args=(args.port, True)) for _ in range(args.workers)]
+    workers = [context.Process(target=serve, args=(args.port, True, make_app)) for _ in range(args.workers)]
     for process in workers:
         process.start()
 
@@ -53,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_workers(bare_app, __doc__)

@@ -1,7 +1,9 @@
 """Load benchmark: the gateway against a bare aiohttp server, same workers, same client, same mix, one run.
 
-Prints requests/s, p50/p99 latency and server CPU per request for both, and the ratio gateway/bare; then the
-authorize latency on an empty database and on one holding 1,000,000 tickets; and resident memory per worker.
+Prints requests/s, p50/p99 latency and server CPU per request for both, and the ratio gateway/bare; between them,
+the floor (bench/floor_server.py: the hardened parse, the schema and one durable group-committed row a request, no
+domain work), the fastest any gateway doing that work could answer here. Then the authorize latency on an empty
+database and on one holding 1,000,000 tickets; and resident memory per worker.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class Result:
     rss_mb: list[tuple[float, float]]
     failures: int
 
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
     def line(self) -> str:
         ordered = sorted(self.latencies)
         p50 = statistics.median(ordered) * 1000
@@ -49,7 +55,7 @@ class Result:
         cpu = self.cpu_seconds / self.requests * 1000
         rss = " ".join(f"{private:.0f}+{mapped:.0f}" for private, mapped in self.rss_mb)
         return (
-            f"{self.name:8} {self.requests / self.seconds:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+            f"{self.name:8} {self.rate:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
             f"   server CPU {cpu:5.2f} ms/req   RSS MB per worker (private+mapped): {rss}"
             f"   non-2xx answers: {self.failures}"
         )
@@ -61,10 +67,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(command: list[str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [*command, "--port", str(port)], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "--port", str(port)],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=None if env is None else {**os.environ, **env},
     )
     base = f"http://127.0.0.1:{port}"
     asyncio.run(_wait(base))
@@ -213,15 +223,21 @@ def main() -> None:
         )
         bare = measure("bare", bare_process, bare_base, args)
         stop(bare_process)
+        floor_command = [sys.executable, "-m", "bench.floor_server", "--workers", str(args.workers)]
+        floor_process, floor_base = start(floor_command, ROOT, {"FLOOR_DB": str(work / "floor.db")})
+        floor = measure("floor", floor_process, floor_base, args)
+        stop(floor_process)
         gw_process, gw_base = start(gateway(work, "load.db", args.workers), ROOT)
         gw = measure("gateway", gw_process, gw_base, args)
-        paced = _paced(gw_base, args, gw.requests / gw.seconds / 2)
+        paced = _paced(gw_base, args, gw.rate / 2)
         stop(gw_process)
         setup = f"workers {args.workers}, {args.connections} connections, {args.seconds:.0f}s each"
         print(f"{setup}, mix 70% authorize / 30% final result")
         print(bare.line())
+        print(floor.line())
         print(gw.line())
-        print(f"ratio gateway/bare: {gw.requests / gw.seconds / (bare.requests / bare.seconds):.3f}")
+        print(f"ratio floor/bare: {floor.rate / bare.rate:.3f} (the ceiling for any gateway on this stack)")
+        print(f"ratio gateway/bare: {gw.rate / bare.rate:.3f}   gateway/floor: {gw.rate / floor.rate:.3f}")
         print(paced)
         if args.tickets:
             _large_database(work, args.tickets)
