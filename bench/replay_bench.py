@@ -1,8 +1,13 @@
-"""Replay throughput on this machine: a generated queue of offline final results, direct (--db) and over HTTP (--to)."""
+"""Replay throughput on this machine: a generated queue of offline final results, direct (--db) and over HTTP (--to).
+
+First the floor (bench/replay_floor.py: the same queue read, parsed, validated and stored as one row a message, no
+domain work), the most any replay could apply on this machine in the same run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import subprocess
 import sys
@@ -11,6 +16,7 @@ from pathlib import Path
 
 from bench.load_bench import ROOT, gateway, start, stop
 from bench.make_queue import generate
+from bench.replay_floor import replay_floor
 
 
 def replay(queue: Path, *target: str) -> dict[str, float]:
@@ -28,6 +34,8 @@ def main() -> None:
         work = Path(folder)
         generate(work / "direct", args.count)
         generate(work / "http", args.count, seed=11)
+        floor = asyncio.run(replay_floor(work / "direct", work / "floor.db"))
+        print(f"floor (parse, validate, one row each): {_figures(floor)}")
         direct = replay(work / "direct", "--db", str(work / "direct.db"))
         print(f"direct (--db):  {_figures(direct)}")
         process, base = start(gateway(work, "served.db", args.workers), ROOT)

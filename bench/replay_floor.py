@@ -1,0 +1,53 @@
+"""The replay floor: read a queue, parse and validate every message as replay does, store each as one durable row.
+
+No model, no policy, no history, no decision: a direct replay (`--db`) cannot apply messages faster than this on
+the same machine. Rows are written a window at a time through the gateway's own group-commit store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gateway.dispatch import validate_member
+from gateway.replay_queue import read_queue
+from gateway.schemas import MESSAGES_NS, default_registry
+from gateway.xmlio import DEFAULT_LIMITS, parse_xml
+from store.sqlite import SqliteStore
+
+WINDOW = 250
+Row = tuple[str, bytes]
+
+
+def _insert(rows: list[Row]) -> Callable[[sqlite3.Connection], None]:
+    def job(connection: sqlite3.Connection) -> None:
+        connection.executemany("INSERT INTO floor_messages VALUES (?, ?)", rows)
+
+    return job
+
+
+def _create_table(connection: sqlite3.Connection) -> None:
+    connection.execute("CREATE TABLE floor_messages (message_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
+
+
+async def replay_floor(queue: Path, database: Path) -> dict[str, float]:
+    """Messages per second from reading the queue to the last commit; the summary has replay's own keys."""
+    started = time.perf_counter()
+    registry = default_registry()
+    rows: list[Row] = []
+    for queued in read_queue(str(queue)):
+        element = parse_xml(queued.data, DEFAULT_LIMITS)
+        validate_member(registry, element, queued.data)
+        rows.append((element.findtext(f"{{{MESSAGES_NS}}}MessageId") or "", queued.data))
+    store = SqliteStore(database)
+    await store.open()
+    try:
+        await store.execute(_create_table)
+        for at in range(0, len(rows), WINDOW):  # one window after another, as a direct replay commits them
+            await store.execute(_insert(rows[at : at + WINDOW]))
+    finally:
+        await store.close()
+    seconds = time.perf_counter() - started
+    return {"total": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
