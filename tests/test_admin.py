@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.credentials import new_credential
+from gateway.keys import ADMIN as ADMIN_SERVICE
 from gateway.settings import Settings, load_settings
 from tests.policyutil import policy_xml
 from tests.serverutil import Client, example, field
@@ -50,7 +52,10 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
-    return await aiohttp_client(create_app(settings))
+    """A gateway whose administration acts on the first day of the tests' story, not on the day they run."""
+    started = await aiohttp_client(create_app(settings))
+    admin_acts_on(started, "2026-11-20")
+    return started
 
 
 async def admin(
@@ -105,6 +110,12 @@ async def finish(client: Client, answer: str, day: str, voided: bool = False) ->
     return text
 
 
+def admin_acts_on(client: Client, day: str) -> None:
+    """The customer-service agent acts on `day` (the administration stamps grants and count overrides with its day)."""
+    moment = datetime.combine(date.fromisoformat(day), time(12), UTC)
+    client.app[ADMIN_SERVICE].clock = lambda: moment
+
+
 async def count_seen(client: Client, day: str) -> str:
     """The cumulative count the rule saw for the customer on `day`."""
     ticket = field(await attempt(client, day), "TicketId")
@@ -117,6 +128,7 @@ async def test_frozen_count_stays_frozen_until_its_date(client: Client) -> None:
     for _ in range(3):
         await finish(client, await attempt(client, "2026-11-20"), "2026-11-20")
     assert await count_seen(client, "2026-11-21") == "3"
+    admin_acts_on(client, "2026-11-21")
     status, _ = await admin(
         client,
         "POST",
@@ -143,6 +155,7 @@ async def test_frozen_count_stays_frozen_until_its_date(client: Client) -> None:
 async def test_reset_count_restarts_from_the_given_number(client: Client) -> None:
     for _ in range(2):
         await finish(client, await attempt(client, "2026-11-20"), "2026-11-20")
+    admin_acts_on(client, "2026-11-21")
     await admin(
         client,
         "POST",
