@@ -29,14 +29,19 @@ LIMITS = ParseLimits()
 _TICKETS = itertools.count(1)
 
 
-def _insert(message_id: str, body: bytes) -> Callable[[sqlite3.Connection], None]:
+Row = tuple[str, bytes]
+
+
+def insert_rows(rows: list[Row]) -> Callable[[sqlite3.Connection], None]:
+    """A write job storing (message id, body) rows in the floor's one table."""
+
     def job(connection: sqlite3.Connection) -> None:
-        connection.execute("INSERT INTO floor_messages VALUES (?, ?)", (message_id, body))
+        connection.executemany("INSERT INTO floor_messages VALUES (?, ?)", rows)
 
     return job
 
 
-def _create_table(connection: sqlite3.Connection) -> None:
+def create_table(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE TABLE IF NOT EXISTS floor_messages (message_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
 
 
@@ -45,7 +50,7 @@ async def answer(request: web.Request) -> web.Response:
     root = parse_xml(body, LIMITS)
     request.app[SCHEMAS].validate(root, body)
     message_id = root.findtext(f"{{{MESSAGES_NS}}}MessageId") or ""
-    await request.app[STORE].execute(_insert(message_id, body))
+    await request.app[STORE].execute(insert_rows([(message_id, body)]))
     store_id = root.findtext(f"{{{MESSAGES_NS}}}StoreId") or "0"
     ticket = f"<TicketId>T{store_id}-{os.getpid()}-{next(_TICKETS)}</TicketId>".encode()
     return web.Response(body=RESPONSE.replace(b"</Fixed>", ticket + b"</Fixed>"), content_type="application/xml")
@@ -54,7 +59,7 @@ async def answer(request: web.Request) -> web.Response:
 async def _store(app: web.Application) -> AsyncIterator[None]:
     store = SqliteStore(Path(os.environ["FLOOR_DB"]))
     await store.open()
-    await store.execute(_create_table)
+    await store.execute(create_table)
     app[STORE] = store
     try:
         yield

@@ -1,9 +1,10 @@
 """Load benchmark: the gateway against a bare aiohttp server, same workers, same client, same mix, one run.
 
-Prints requests/s, p50/p99 latency and server CPU per request for both, and the ratio gateway/bare; between them,
-the floor (bench/floor_server.py: the hardened parse, the schema and one durable group-committed row a request, no
-domain work), the fastest any gateway doing that work could answer here. Then the authorize latency on an empty
-database and on one holding 1,000,000 tickets; and resident memory per worker.
+Prints requests/s, p50/p99 latency and server CPU per request for three servers: the bare server, the floor
+(bench/floor_server.py: the hardened parse, the schema and one durable group-committed row a request, no domain
+work; the fastest any gateway doing that work could answer here) and the gateway; then the ratios gateway/bare,
+floor/bare and gateway/floor. Then the authorize latency on an empty database and on one holding 1,000,000
+tickets; and resident memory per worker.
 """
 
 from __future__ import annotations

@@ -6,11 +6,10 @@ the same machine. Rows are written a window at a time through the gateway's own 
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench.floor_server import Row, create_table, insert_rows
 from gateway.dispatch import validate_member
 from gateway.replay_queue import read_queue
 from gateway.schemas import MESSAGES_NS, default_registry
@@ -18,18 +17,6 @@ from gateway.xmlio import DEFAULT_LIMITS, parse_xml
 from store.sqlite import SqliteStore
 
 WINDOW = 250
-Row = tuple[str, bytes]
-
-
-def _insert(rows: list[Row]) -> Callable[[sqlite3.Connection], None]:
-    def job(connection: sqlite3.Connection) -> None:
-        connection.executemany("INSERT INTO floor_messages VALUES (?, ?)", rows)
-
-    return job
-
-
-def _create_table(connection: sqlite3.Connection) -> None:
-    connection.execute("CREATE TABLE floor_messages (message_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
 
 
 async def replay_floor(queue: Path, database: Path) -> dict[str, float]:
@@ -44,9 +31,9 @@ async def replay_floor(queue: Path, database: Path) -> dict[str, float]:
     store = SqliteStore(database)
     await store.open()
     try:
-        await store.execute(_create_table)
+        await store.execute(create_table)
         for at in range(0, len(rows), WINDOW):  # one window after another, as a direct replay commits them
-            await store.execute(_insert(rows[at : at + WINDOW]))
+            await store.execute(insert_rows(rows[at : at + WINDOW]))
     finally:
         await store.close()
     seconds = time.perf_counter() - started
