@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from handlers.models import LoyaltyAdjustment, ResponseType, TenderType
+from handlers.models import LoyaltyAdjustment, ResponseType, TenderAmount, TenderType
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,8 @@ class LineDecision:
     customer_information_required: bool = False
     trace: LineTrace | None = None
     loyalty_preview: tuple[LoyaltyAdjustment, ...] = ()
+    refund_split: tuple[TenderAmount, ...] = ()
+    loyalty_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,12 @@
 Combination: a rule's code replaces the line's current code only when it is more severe, by response type
 first (Authorization < ContingentAuthorization < ManagerOverrideableDenial < Denial) and then by priority
 within the type, where priority 1 beats 2 beats 3. The transaction's response is the most severe line's.
-Allowed refund tenders are the intersection of the tenders of every answer that named some.
+Allowed refund tenders are the intersection of the tenders of every answer that named some; tender minimums and
+maximums bound the transaction as a whole (handlers.allocation).
+
+Lines of one request that come from the same original sale line share what is left to return of it, in line
+order: a line is never approved beyond what was bought, less what earlier returns and earlier lines of the request
+took back (`QuantityAboveReturnable` answers with the same figure).
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ import functools
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import cast
+from typing import NamedTuple, cast
 
+from handlers.allocation import TenderClaim, allocate
 from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, ReceiptMessage, TraceStep
 from handlers.history import History
 from handlers.models import AuthorizeRequest, ResponseType, ReturnLine, TenderType
 from handlers.policy_model import Action, Answer, AnswerKind, Outcome, Policy, PolicySet, ResponseCode, Rule
-from handlers.questions import CATALOGUE, Kind, LineContext, Question, Value
-from handlers.refund import refund_amounts, refund_tenders
+from handlers.questions import CATALOGUE, Kind, LineContext, Question, Value, returnable
+from handlers.refund import refund_amounts
 from handlers.selection import Selection, item_nodes, select_policy, store_scope
 
 
@@ -52,23 +58,65 @@ def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History,
     """Decide every line of a request, then the transaction."""
     scope = store_scope(policy_set, request.header.store_id)
     customer_type = request.customer.customer_type if request.customer else None
+    claimed: dict[tuple[str, str], Decimal] = {}
     decided = []
     for line in request.lines:
         nodes = item_nodes(policy_set, line)
         selection = select_policy(policy_set, line, nodes, scope, customer_type, today)
-        decided.append(_evaluate_line(request, line, policy_set, history, today, (selection, nodes)))
-    worst = max(decided, key=lambda pair: pair[1].rank)
-    override_used = history.overrides_available > 0 and not worst[1].response_type.approves
+        chosen = (selection, nodes)
+        pair = _evaluate_line(request, line, policy_set, history, today, chosen, claimed)
+        _claim(claimed, line, pair.decision.approved_quantity)
+        decided.append(pair)
+    worst = max(decided, key=lambda pair: pair.code.rank)
+    override_used = history.overrides_available > 0 and not worst.code.response_type.approves
     if override_used:
-        decided = [_apply_override(request, policy_set, pair[0]) for pair in decided]
+        claimed.clear()
+        decided = [_apply_override(request, policy_set, history, pair, claimed) for pair in decided]
         worst = decided[0]
-    lines = tuple(pair[0] for pair in decided)
+    lines = _with_tenders(request, policy_set, decided)
     return Evaluation(
         lines=lines,
-        response=worst[0].response,
+        response=worst.decision.response,
         customer_information_required=any(line.customer_information_required for line in lines),
         override_used=override_used,
         receipt_messages=_union_messages(lines),
+    )
+
+
+class Decided(NamedTuple):
+    """A decided line before its tenders: its code, the tenders its rules allow and its full refund (fees kept)."""
+
+    decision: LineDecision
+    code: ResponseCode
+    allowed: frozenset[TenderType] | None
+    potential: Decimal
+
+
+def _claim(claimed: dict[tuple[str, str], Decimal], line: ReturnLine, approved: Decimal) -> None:
+    """Record what a line takes of its original sale line, for the lines after it."""
+    if line.original_sale is not None and approved > 0:
+        key = (line.original_sale.key, line.item_id)
+        claimed[key] = claimed.get(key, Decimal(0)) + approved
+
+
+def _capped(line: ReturnLine, history: History, claimed: dict[tuple[str, str], Decimal], wanted: Decimal) -> Decimal:
+    """`wanted`, never above what is left to return of the line's original sale line (when it is known)."""
+    left = returnable(line, history, claimed)
+    return wanted if left is None else max(min(wanted, left), Decimal(0))
+
+
+def _with_tenders(request: AuthorizeRequest, policy_set: PolicySet, decided: list[Decided]) -> tuple[LineDecision, ...]:
+    """Every line's refund tenders and split, allocated across the transaction in line order."""
+    claims = []
+    for (decision, code, allowed, potential), line in zip(decided, request.lines, strict=True):
+        kind = code.response_type
+        pays = kind.approves and decision.approved_quantity > 0
+        amount = decision.refund_amount if pays else potential
+        claims.append(TenderClaim(line.receipted, allowed, amount, pays, kind is ResponseType.DENIAL))
+    answers = allocate(policy_set, claims)
+    return tuple(
+        replace(pair.decision, refund_tenders=answer.tenders, refund_split=answer.split)
+        for pair, answer in zip(decided, answers, strict=True)
     )
 
 
@@ -79,14 +127,18 @@ def _evaluate_line(
     history: History,
     today: date,
     chosen: tuple[Selection, tuple[str, ...]],
-) -> tuple[LineDecision, ResponseCode]:
+    claimed: dict[tuple[str, str], Decimal],
+) -> Decided:
     selection, nodes = chosen
-    context = LineContext(request, line, history, today, policy_set, nodes, {}, request.positive_id is not None)
+    has_id = request.positive_id is not None
+    context = LineContext(request, line, history, today, policy_set, nodes, {}, has_id, dict(claimed))
     state = _run_policy(selection.policy, context)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
     trace = LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
-    decision = _line_decision(request, line, policy_set, code, state, selection.policy, trace)
-    return decision, code
+    approved = _capped(line, history, claimed, line.quantity) if code.response_type.approves else Decimal(0)
+    decision = _line_decision(request, line, policy_set, code, state, selection.policy, trace, approved)
+    potential = refund_amounts(line, line.quantity, state.fees, request.header.currency)[1]
+    return Decided(decision, code, state.tenders, potential)
 
 
 def _run_policy(policy: Policy, context: LineContext) -> _LineState:
@@ -206,18 +258,15 @@ def _line_decision(
     state: _LineState,
     policy: Policy,
     trace: LineTrace,
+    approved: Decimal,
 ) -> LineDecision:
-    kind = code.response_type
-    approved = line.quantity if kind.approves else Decimal(0)
-    currency = request.header.currency
-    fee, refund = refund_amounts(line, approved, state.fees, currency)
-    potential = refund if approved == line.quantity else refund_amounts(line, line.quantity, state.fees, currency)[1]
-    tenders = () if kind is ResponseType.DENIAL else refund_tenders(policy_set, line, state.tenders, potential)
+    """A line's decision; its refund tenders are filled in once every line is decided."""
+    fee, refund = refund_amounts(line, approved, state.fees, request.header.currency)
     return LineDecision(
         line_number=line.line_number,
         approved_quantity=approved,
         response=_descriptions(request, code),
-        refund_tenders=tenders,
+        refund_tenders=(),
         restocking_fee=fee,
         refund_amount=refund,
         policy_id=policy.policy_id,
@@ -230,25 +279,31 @@ def _line_decision(
 
 
 def _apply_override(
-    request: AuthorizeRequest, policy_set: PolicySet, decision: LineDecision
-) -> tuple[LineDecision, ResponseCode]:
-    """A customer service override approves every line in full with the dedicated code."""
+    request: AuthorizeRequest,
+    policy_set: PolicySet,
+    history: History,
+    decided: Decided,
+    claimed: dict[tuple[str, str], Decimal],
+) -> Decided:
+    """A customer service override approves every line in full with the dedicated code (never beyond what is left
+    to return of its original sale line)."""
+    decision, allowed = decided.decision, decided.allowed
     code = policy_set.codes[policy_set.settings.override_code]
     line = next(item for item in request.lines if item.line_number == decision.line_number)
-    _, refund = refund_amounts(line, line.quantity, [], request.header.currency)
-    tenders = decision.refund_tenders or refund_tenders(policy_set, line, None, refund)
+    approved = _capped(line, history, claimed, line.quantity)
+    _claim(claimed, line, approved)
+    _, refund = refund_amounts(line, approved, [], request.header.currency)
     reason = Reason("customer-service-override", "CustomerServiceOverride", "granted", code.code)
     overridden = replace(
         decision,
-        approved_quantity=line.quantity,
+        approved_quantity=approved,
         response=_descriptions(request, code),
-        refund_tenders=tenders,
         restocking_fee=Decimal(0).quantize(refund),
         refund_amount=refund,
         reasons=(*decision.reasons, reason),
         customer_information_required=False,
     )
-    return overridden, code
+    return Decided(overridden, code, allowed, refund)
 
 
 def _union_messages(lines: tuple[LineDecision, ...]) -> tuple[ReceiptMessage, ...]:

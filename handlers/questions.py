@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from handlers.history import History, count_since, window_start
-from handlers.models import AuthorizeRequest, ItemCondition, ReturnLine, Symbol, TenderType
+from handlers.models import AuthorizeRequest, ItemCondition, ReturnLine, Symbol, TenderType, TransactionType
 from handlers.policy_model import PatternWatch, PolicySet
 
 Value = bool | Decimal | str | frozenset[str] | None
@@ -35,6 +35,7 @@ class LineContext:
     item_nodes: tuple[str, ...]
     params: dict[str, str]
     has_positive_id: bool = False
+    claimed: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +91,13 @@ def _customer_returns(ctx: LineContext) -> Decimal:
 
 
 def _ratio_exempt(ctx: LineContext, start: date, returned_items: Decimal) -> bool:
-    """JumpMind's ratio: with known purchases, a returned share below the ratio means the limit does not bite."""
+    """JumpMind's ratio: with known purchases in the window, a share of items *kept* (bought and not returned)
+    greater than the ratio means the limit does not bite, whatever the counts."""
     ratio, purchases = ctx.params.get("ratio"), ctx.history.customer_purchases
     if ratio is None or purchases is None:
         return False
     bought = sum((p.items for p in purchases if p.purchase_date >= start), Decimal(0))
-    return bought > 0 and returned_items / bought < Decimal(ratio)
+    return bought > 0 and (bought - returned_items) / bought > Decimal(ratio)
 
 
 def _cashier_count(ctx: LineContext) -> Decimal:
@@ -129,12 +131,18 @@ def _pattern_hit(ctx: LineContext) -> bool | None:
     return bool(pattern_watch_hits(watches, ctx.line.item_id, ctx.item_nodes, bought, ctx.today))
 
 
-def _above_returnable(ctx: LineContext) -> bool | None:
-    line = ctx.line
+def returnable(line: ReturnLine, history: History, claimed: dict[tuple[str, str], Decimal]) -> Decimal | None:
+    """What is left to return of the line's original sale line: bought, less earlier returns, less what earlier
+    lines of the same request take of it; None when the original sale or quantity is not given."""
     if line.original_quantity is None or line.original_sale is None:
         return None
-    already = ctx.history.returned_quantities.get((line.original_sale.key, line.item_id), Decimal(0))
-    return line.quantity > line.original_quantity - already
+    key = (line.original_sale.key, line.item_id)
+    return line.original_quantity - history.returned_quantities.get(key, Decimal(0)) - claimed.get(key, Decimal(0))
+
+
+def _above_returnable(ctx: LineContext) -> bool | None:
+    left = returnable(ctx.line, ctx.history, ctx.claimed)
+    return None if left is None else ctx.line.quantity > left
 
 
 def _cross_store(ctx: LineContext) -> bool | None:
@@ -143,6 +151,7 @@ def _cross_store(ctx: LineContext) -> bool | None:
 
 
 _CONDITIONS = frozenset(condition.value for condition in ItemCondition)
+_TRANSACTIONS = frozenset(kind.value for kind in TransactionType)
 _TENDERS = frozenset(tender.value for tender in TenderType)
 _WINDOW = ("windowDays",)
 
@@ -188,6 +197,7 @@ CATALOGUE: dict[str, Question] = {
         Question("ManuallyEntered", Kind.BOOL, lambda c: bool(c.line.manually_entered)),
         Question("QuantityAboveReturnable", Kind.BOOL, _above_returnable, True),
         Question("CrossStore", Kind.BOOL, _cross_store, True),
+        Question("TransactionType", Kind.CHOICE, lambda c: c.request.transaction_type.value, domain=_TRANSACTIONS),
     )
 }
 

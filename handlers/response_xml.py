@@ -9,7 +9,7 @@ from lxml import etree
 
 from handlers.adjustments_xml import adjustments_text, read_adjustments
 from handlers.decision import AuthorizeResponse, CodedResponse, LineDecision, Reason
-from handlers.models import ResponseType, TenderType
+from handlers.models import ResponseType, TenderAmount, TenderType
 from handlers.texts_xml import descriptions_text, read_descriptions, read_receipt_messages, receipt_messages_text
 from handlers.xmlcommon import (
     Element,
@@ -57,6 +57,12 @@ def _tenders(tenders: tuple[TenderType, ...]) -> str:
     return container("RefundTenders", "".join(leaf("Tender", tender) for tender in tenders))
 
 
+def _split(split: tuple[TenderAmount, ...]) -> str:
+    if not split:
+        return ""
+    return container("RefundSplit", "".join(container("Tender", type=t.tender, amount=t.amount) for t in split))
+
+
 @functools.lru_cache(maxsize=1024)
 def _reasons(reasons: tuple[Reason, ...]) -> str:
     items = "".join(
@@ -74,6 +80,7 @@ def _line(line: LineDecision) -> str:
         + _response(line.response)
         + receipt_messages_text(line.receipt_messages)
         + _tenders(line.refund_tenders)
+        + _split(line.refund_split)
         + opt_leaf("DispositionCode", line.disposition_code)
         + leaf("RestockingFee", line.restocking_fee)
         + leaf("RefundAmount", line.refund_amount)
@@ -110,6 +117,7 @@ def _read_line(element: Element) -> LineDecision:
     tenders = child(element, "RefundTenders")
     reasons = child(element, "Reasons")
     preview = child(element, "LoyaltyPreview")
+    split = child(element, "RefundSplit")
     return LineDecision(
         line_number=int(text(element, "LineNumber")),
         approved_quantity=Decimal(text(element, "ApprovedQuantity")),
@@ -125,4 +133,8 @@ def _read_line(element: Element) -> LineDecision:
         receipt_messages=read_receipt_messages(element),
         disposition_code=opt_text(element, "DispositionCode"),
         loyalty_preview=read_adjustments(preview) if preview is not None else (),
+        refund_split=tuple(
+            TenderAmount(TenderType(t.get("type", "")), Decimal(t.get("amount", "")))
+            for t in (children(split, "Tender") if split is not None else [])
+        ),
     )

@@ -110,7 +110,8 @@ def request(
     header = TillHeader(
         "MSG-1", store, "01", "E1", TODAY, datetime(2026, 11, 20, 10, 0, tzinfo=UTC), changes.pop("currency", "USD")
     )
-    return AuthorizeRequest(header, TransactionType.RETURN, lines or (line(),), customer=customer, **changes)
+    kind = changes.pop("transaction_type", TransactionType.RETURN)
+    return AuthorizeRequest(header, kind, lines or (line(),), customer=customer, **changes)
 
 
 def with_id(customer_type: str | None = None) -> Customer:

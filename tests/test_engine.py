@@ -97,13 +97,18 @@ def test_empty_intersection_falls_back() -> None:
     assert decide_line(policy_set).refund_tenders == (TenderType.STORE_CREDIT,)
 
 
-def test_tender_minimum_gives_way_to_cash_and_maximum_drops_the_tender() -> None:
+def test_tender_minimum_gives_way_to_cash_and_maximum_passes_the_rest_on() -> None:
     tenders = '<Tender type="Cash" max="50"/><Tender type="MailCheck" min="25"/><Tender type="StoreCredit"/>'
     policy_set = load(tenders=tenders)
     small = decide_line(policy_set, req=request(line(unit_price_paid=Decimal("10.00"))))
     large = decide_line(policy_set, req=request(line(unit_price_paid=Decimal("80.00"))))
     assert small.refund_tenders == (TenderType.CASH, TenderType.STORE_CREDIT)
-    assert large.refund_tenders == (TenderType.MAIL_CHECK, TenderType.STORE_CREDIT)
+    assert small.refund_split == (TenderAmount(TenderType.CASH, Decimal("10.00")),)
+    assert large.refund_tenders == (TenderType.CASH, TenderType.MAIL_CHECK, TenderType.STORE_CREDIT)
+    assert large.refund_split == (
+        TenderAmount(TenderType.CASH, Decimal("50")),
+        TenderAmount(TenderType.MAIL_CHECK, Decimal("30.00")),
+    )
 
 
 def test_denied_line_gets_no_tenders_and_no_refund() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn, history_reach
-from handlers.models import Customer, ItemCondition, OriginalSale, TenderAmount, TenderType
+from handlers.models import Customer, ItemCondition, OriginalSale, TenderAmount, TenderType, TransactionType
 from handlers.questions import CATALOGUE
 from tests.policyutil import TODAY, decide_line, line, load, request, run, with_id
 
@@ -19,6 +19,7 @@ NUMBER = '<Answer below="10"/><Answer from="10" below="30" code="M2"/><Answer fr
 NUMBER_MISSING = NUMBER + '<Answer missing="true" code="C1"/>'
 CONDITIONS = '<Answer in="New Unopened"/><Answer in="Opened Used" code="M2"/><Answer in="Damaged Defective" code="D2"/>'
 TENDERS = '<Answer in="Cash"/><Answer in="Check ECheck" code="M2"/><Answer otherwise="true" code="C1"/>'
+EXCHANGES = '<Answer in="Return"/><Answer in="Exchange" code="D2"/>'
 SALE_HOME = OriginalSale("01291", "02", date(2026, 11, 1), "77")
 SALE_AWAY = OriginalSale("00455", "02", date(2026, 11, 1), "77")
 RETURNS = (
@@ -375,6 +376,39 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], dict[str, Any], History, s
         ">=30",
     ),
     (
+        "returns-ratio-kept-half-above-0.3-exempt",
+        "CustomerReturns",
+        NUMBER + '<Answer missing="true"/>',
+        window(30, measure="items", ratio="0.3"),
+        {},
+        {"customer": with_id()},
+        History(customer_returns=RETURNS, customer_purchases=(PriorPurchase(date(2026, 11, 1), Decimal(10)),)),
+        "0",
+        "0..<10",
+    ),
+    (
+        "returns-ratio-kept-half-below-0.8-bites",
+        "CustomerReturns",
+        NUMBER + '<Answer missing="true"/>',
+        window(30, measure="items", ratio="0.8"),
+        {},
+        {"customer": with_id()},
+        History(customer_returns=RETURNS, customer_purchases=(PriorPurchase(date(2026, 11, 1), Decimal(10)),)),
+        "5",
+        "0..<10",
+    ),
+    (
+        "returns-ratio-kept-exactly-the-ratio-bites",
+        "CustomerReturns",
+        NUMBER + '<Answer missing="true"/>',
+        window(30, measure="items", ratio="0.5"),
+        {},
+        {"customer": with_id()},
+        History(customer_returns=RETURNS, customer_purchases=(PriorPurchase(date(2026, 11, 1), Decimal(10)),)),
+        "5",
+        "0..<10",
+    ),
+    (
         "returns-ratio-unknown",
         "CustomerReturns",
         NUMBER + '<Answer missing="true"/>',
@@ -456,6 +490,18 @@ CASES: list[tuple[str, str, str, str, dict[str, Any], dict[str, Any], History, s
     ("returnable-unknown", "QuantityAboveReturnable", BOOL_MISSING, "", {}, {}, History(), "(missing)", "missing"),
     ("cross-store", "CrossStore", BOOL_MISSING, "", {"original_sale": SALE_AWAY}, {}, History(), "true", "true"),
     ("same-store", "CrossStore", BOOL_MISSING, "", {"original_sale": SALE_HOME}, {}, History(), "false", "false"),
+    ("transaction-return", "TransactionType", EXCHANGES, "", {}, {}, History(), "Return", "Return"),
+    (
+        "transaction-exchange",
+        "TransactionType",
+        EXCHANGES,
+        "",
+        {},
+        {"transaction_type": TransactionType.EXCHANGE},
+        History(),
+        "Exchange",
+        "Exchange",
+    ),
 ]
 
 

@@ -161,8 +161,9 @@ async def test_returned_quantity_feeds_the_over_return_rule(client: Client) -> N
     assert (field(again, "Type"), field(again, "Code")) == ("Denial", "440")
 
 
-async def test_two_lines_of_one_sale_item_count_its_earlier_return_once(client: Client) -> None:
-    """Bought 3, 1 already returned: two lines of 2 each are each within the 2 left (not 3 - 1 - 1)."""
+async def test_two_lines_of_one_sale_line_share_what_is_left_to_return(client: Client, settings: Settings) -> None:
+    """Bought 3, 1 already returned: of two lines of 2 each, the first takes the 2 left and the second is refused
+    as more than was bought; the final result records only what was approved."""
     bought_three = ("<OriginalQuantity>1</OriginalQuantity>", "<OriginalQuantity>3</OriginalQuantity>")
     ticket = field(await authorize(client, example("authorize_receipted_single", bought_three)), "TicketId")
     await post(client, FINAL, example("final_result_approved", ("T01291-20261120-000001", ticket)))
@@ -175,7 +176,23 @@ async def test_two_lines_of_one_sale_item_count_its_earlier_return_once(client: 
     line = single[single.index("<Line>") : single.index("</Lines>")]
     second = line.replace("<LineNumber>1</LineNumber>", "<LineNumber>2</LineNumber>")
     text = await authorize(client, single.replace("</Lines>", f"{second}</Lines>").encode())
-    assert _codes(text) == ["100", "100", "100"]
+    assert _codes(text) == ["440", "100", "440"]
+    assert [part.split("<")[0] for part in text.split("<ApprovedQuantity>")[1:]] == ["2", "0"]
+    stored = count(settings.db_path, "SELECT COUNT(*) FROM ticket_lines WHERE approved_quantity = '0'")
+    assert stored == 1
+
+
+async def test_two_lines_of_one_sale_line_without_earlier_returns(client: Client) -> None:
+    """Bought 3, nothing returned yet: lines of 2 and 2 are not both authorized (2 + 2 > 3)."""
+    single = example(
+        "authorize_receipted_single",
+        ("<OriginalQuantity>1</OriginalQuantity>", "<OriginalQuantity>3</OriginalQuantity>"),
+        ("<Quantity>1</Quantity>", "<Quantity>2</Quantity>"),
+    ).decode()
+    line = single[single.index("<Line>") : single.index("</Lines>")]
+    second = line.replace("<LineNumber>1</LineNumber>", "<LineNumber>2</LineNumber>")
+    text = await authorize(client, single.replace("</Lines>", f"{second}</Lines>").encode())
+    assert _codes(text) == ["440", "100", "440"]
 
 
 def _codes(text: str) -> list[str]:
