@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -34,13 +34,35 @@ class CountOverrideKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ExceptionMark:
+    """One open customer exception: the business day of its return and the instant it was recorded."""
+
+    day: date
+    at: datetime
+
+
+def instant(text: str) -> datetime:
+    """An ISO date or date-time as an aware instant (a bare date is its first moment, UTC)."""
+    found = datetime.fromisoformat(text)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class CountOverride:
-    """A user froze the cumulative count at `value` until `until`, or reset it to `value` on `set_on`."""
+    """A user froze the cumulative count at `value` until `until`, or reset it to `value`, at the instant `set_at`
+    (on the day `set_on`). Exceptions count on top of `value` when recorded after that instant (and, for a freeze,
+    of a return after its last day); an override kept without its instant counts from the day after."""
 
     kind: CountOverrideKind
     value: int
     set_on: date
     until: date | None = None
+    set_at: datetime | None = None
+
+    def counts(self, mark: ExceptionMark) -> bool:
+        """Whether an exception counts on top of `value` (only for an override that knows its instant)."""
+        after_freeze = self.kind is CountOverrideKind.RESET or self.until is None or mark.day > self.until
+        return self.set_at is not None and mark.at > self.set_at and after_freeze
 
     @property
     def counts_from(self) -> date:
@@ -56,12 +78,14 @@ class History:
 
     Exceptions are counted per day (a busy cashier has thousands on few days). The cumulative exception count is
     `customer_exception_total` when given (a store counts rather than lists), else the sum of
-    `customer_exceptions_by_day`; a count override needs the days after its own date.
+    `customer_exceptions_by_day`. A count override made at a known instant reads `customer_exception_marks`, the
+    customer's open exceptions recorded on or after its day; one without its instant reads the days after its date.
     """
 
     customer_returns: tuple[PriorReturn, ...] = ()
     customer_purchases: tuple[PriorPurchase, ...] | None = None
     customer_exceptions_by_day: Mapping[date, int] = field(default_factory=dict)
+    customer_exception_marks: tuple[ExceptionMark, ...] = ()
     customer_exception_total: int | None = None
     count_override: CountOverride | None = None
     cashier_exceptions_by_day: Mapping[date, int] = field(default_factory=dict)
@@ -78,6 +102,8 @@ class History:
         frozen_still = override.kind is CountOverrideKind.FREEZE and (override.until is None or today <= override.until)
         if frozen_still:
             return override.value
+        if override.set_at is not None:
+            return override.value + sum(1 for mark in self.customer_exception_marks if override.counts(mark))
         return override.value + count_since(self.customer_exceptions_by_day, override.counts_from)
 
 

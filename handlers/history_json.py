@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn
+from handlers.history import (
+    CountOverride,
+    CountOverrideKind,
+    ExceptionMark,
+    History,
+    PriorPurchase,
+    PriorReturn,
+    instant,
+)
 
 
 def history_from_json(data: dict[str, Any]) -> History:
@@ -29,6 +37,7 @@ def history_from_json(data: dict[str, Any]) -> History:
         customer_returns=tuple(_prior_return(item) for item in data.get("customer_returns", [])),
         customer_purchases=None if purchases is None else tuple(_purchase(item) for item in purchases),
         customer_exceptions_by_day=_by_day(data.get("customer_exceptions", [])),
+        customer_exception_marks=tuple(_mark(item) for item in data.get("customer_exceptions", [])),
         count_override=_count_override(data.get("count_override")),
         cashier_exceptions_by_day=_by_day(data.get("cashier_exceptions", [])),
         returned_quantities={
@@ -39,8 +48,13 @@ def history_from_json(data: dict[str, Any]) -> History:
 
 
 def _by_day(days: list[str]) -> dict[date, int]:
-    """Exceptions listed one date each, counted per day."""
-    return dict(Counter(date.fromisoformat(day) for day in days))
+    """Exceptions listed one date (or date-time: when it was recorded) each, counted per day."""
+    return dict(Counter(date.fromisoformat(day[:10]) for day in days))
+
+
+def _mark(when: str) -> ExceptionMark:
+    """An exception listed by its date, or by the date-time it was recorded."""
+    return ExceptionMark(date.fromisoformat(when[:10]), instant(when))
 
 
 def _prior_return(item: dict[str, Any]) -> PriorReturn:
@@ -66,4 +80,5 @@ def _count_override(item: dict[str, Any] | None) -> CountOverride | None:
         value=int(item["value"]),
         set_on=date.fromisoformat(item["set_on"]),
         until=date.fromisoformat(until) if until else None,
+        set_at=instant(item["set_at"]) if item.get("set_at") else None,
     )

@@ -76,8 +76,10 @@ def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
         target = values["positive_id_hash"]
         before = rows(connection, "SELECT * FROM count_overrides WHERE positive_id_hash = ?", target)
         connection.execute(
-            "INSERT OR REPLACE INTO count_overrides (positive_id_hash, kind, value, set_on, until, set_by, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO count_overrides (positive_id_hash, kind, value, set_on, until, set_by, reason, set_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (positive_id_hash) DO UPDATE SET kind = excluded.kind,"
+            " value = excluded.value, set_on = excluded.set_on, until = excluded.until, set_by = excluded.set_by,"
+            " reason = excluded.reason, set_at = excluded.set_at",
             (
                 target,
                 values["kind"],
@@ -86,6 +88,7 @@ def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
                 values.get("until"),
                 stamp.actor,
                 values["reason"],
+                values.get("set_at", stamp.at),
             ),
         )
         after = {**_public(values), "set_by": stamp.actor}

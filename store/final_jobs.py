@@ -139,8 +139,8 @@ def _write_plan(
     connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState, plan: FinalPlan
 ) -> None:
     connection.executemany(
-        "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount,"
+        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 e.subject_kind,
@@ -150,6 +150,7 @@ def _write_plan(
                 state.store_id,
                 e.occurred_on.isoformat(),
                 str(e.amount),
+                submission.received_at,
             )
             for e in plan.exceptions
         ],

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
+from handlers.history import CountOverride, CountOverrideKind, ExceptionMark, History, PriorReturn, instant
 from handlers.policy_model import PatternWatch
 from store.records import HistoryQuery
 
@@ -38,8 +38,10 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
     ).fetchone()
     override = _count_override(connection, customer)
     by_day = {} if override is None else _exceptions_by_day(connection, "customer", customer, override.counts_from)
+    marks = () if override is None or override.set_at is None else _marks(connection, customer, override.set_on)
     return replace(
         history,
+        customer_exception_marks=marks,
         customer_returns=returns,
         customer_exception_total=total,
         customer_exceptions_by_day=by_day,
@@ -61,14 +63,28 @@ def _returns(connection: sqlite3.Connection, customer: str, since: date) -> tupl
 
 def _count_override(connection: sqlite3.Connection, customer: str) -> CountOverride | None:
     row = connection.execute(
-        "SELECT kind, value, set_on, until FROM count_overrides WHERE positive_id_hash = ?", (customer,)
+        "SELECT kind, value, set_on, until, set_at FROM count_overrides WHERE positive_id_hash = ?", (customer,)
     ).fetchone()
     if row is None:
         return None
-    kind, value, set_on, until = row
+    kind, value, set_on, until, set_at = row
     return CountOverride(
-        CountOverrideKind(kind), int(value), date.fromisoformat(set_on), date.fromisoformat(until) if until else None
+        CountOverrideKind(kind),
+        int(value),
+        date.fromisoformat(set_on),
+        date.fromisoformat(until) if until else None,
+        instant(set_at) if set_at else None,
     )
+
+
+def _marks(connection: sqlite3.Connection, customer: str, since: date) -> tuple[ExceptionMark, ...]:
+    """The customer's open exceptions recorded on or after `since` (its day and the instant it was recorded)."""
+    rows = connection.execute(
+        "SELECT occurred_on, recorded_at FROM exceptions WHERE subject_kind = 'customer' AND subject = ?"
+        " AND reversed_at IS NULL AND recorded_at >= ?",
+        (customer, since.isoformat()),
+    )
+    return tuple(ExceptionMark(date.fromisoformat(day), instant(at)) for day, at in rows)
 
 
 def _watches(connection: sqlite3.Connection) -> tuple[PatternWatch, ...]:

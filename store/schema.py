@@ -262,4 +262,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX tickets_created ON tickets (created_at DESC, ticket_id)
         """,
     ),
+    (
+        "0008_exception_instants",
+        """
+        ALTER TABLE exceptions ADD COLUMN recorded_at TEXT;
+        UPDATE exceptions SET recorded_at = (SELECT MIN(f.received_at) FROM final_results f
+            WHERE f.ticket_id = exceptions.ticket_id AND f.voided = 0);
+        UPDATE exceptions SET recorded_at = occurred_on WHERE recorded_at IS NULL;
+        CREATE INDEX exceptions_recorded ON exceptions (subject_kind, subject, recorded_at);
+        ALTER TABLE count_overrides ADD COLUMN set_at TEXT
+        """,
+    ),
 )

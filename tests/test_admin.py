@@ -15,6 +15,7 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.credentials import new_credential
 from gateway.keys import ADMIN as ADMIN_SERVICE
+from gateway.keys import SERVICE as RETURNS_SERVICE
 from gateway.settings import Settings, load_settings
 from tests.policyutil import policy_xml
 from tests.serverutil import Client, example, field
@@ -92,9 +93,12 @@ async def post_till(client: Client, path: str, body: bytes) -> tuple[int, str]:
     return response.status, await response.text()
 
 
-async def finish(client: Client, answer: str, day: str, voided: bool = False) -> str:
+async def finish(client: Client, answer: str, day: str, voided: bool = False, hour: int = 13) -> str:
+    """The till completes (or voids) a return on `day`, recorded at `hour` o'clock that day."""
     global NUMBER
     NUMBER += 1
+    moment = datetime.combine(date.fromisoformat(day), time(hour), UTC)
+    client.app[RETURNS_SERVICE].clock = lambda: moment
     ticket = field(answer, "TicketId")
     body = example(
         "final_result_approved",
@@ -164,6 +168,42 @@ async def test_reset_count_restarts_from_the_given_number(client: Client) -> Non
     )
     await finish(client, await attempt(client, "2026-11-27"), "2026-11-27")
     assert await count_seen(client, "2026-11-28") == "6"
+
+
+async def test_a_reset_counts_returns_completed_later_the_same_day(client: Client) -> None:
+    """Reset to 2 at noon: a return completed that morning stays behind the reset, one completed that afternoon
+    counts on top of it, whichever business day the store gives them."""
+    for _ in range(3):
+        await finish(client, await attempt(client, "2026-11-21"), "2026-11-21", hour=9)
+    assert await count_seen(client, "2026-11-21") == "3"
+    admin_acts_on(client, "2026-11-21")
+    status, _ = await admin(
+        client,
+        "POST",
+        "/v1/admin/count-overrides",
+        {"positive_id": CUSTOMER, "kind": "reset", "value": 2, "reason": "agreed with customer"},
+    )
+    assert status == 201
+    assert await count_seen(client, "2026-11-21") == "2"
+    await finish(client, await attempt(client, "2026-11-21"), "2026-11-21", hour=15)
+    assert await count_seen(client, "2026-11-21") == "3"
+    await finish(client, await attempt(client, "2026-11-22"), "2026-11-22", hour=10)
+    assert await count_seen(client, "2026-11-22") == "4"
+
+
+async def test_a_void_after_the_reset_takes_its_exception_back(client: Client) -> None:
+    admin_acts_on(client, "2026-11-21")
+    await admin(
+        client,
+        "POST",
+        "/v1/admin/count-overrides",
+        {"positive_id": CUSTOMER, "kind": "reset", "value": 2, "reason": "agreed with customer"},
+    )
+    answer = await attempt(client, "2026-11-21")
+    await finish(client, answer, "2026-11-21", hour=15)
+    assert await count_seen(client, "2026-11-21") == "3"
+    await finish(client, answer, "2026-11-21", voided=True, hour=16)
+    assert await count_seen(client, "2026-11-21") == "2"
 
 
 async def grant(client: Client) -> tuple[int, Any]:
