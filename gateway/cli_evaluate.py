@@ -121,5 +121,6 @@ def summary(policy_set: PolicySet) -> str:
             f"store groups: {len(policy_set.store_groups)}",
             f"items: {len(policy_set.merchandise.leaf_parents)} in {len(policy_set.merchandise.parents)} nodes, "
             f"pattern watches: {len(policy_set.pattern_watches)}",
+            *(f"note: {note}" for note in policy_set.notes),
         ]
     )

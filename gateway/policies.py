@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from gateway.errors import GatewayError
-from gateway.schemas import POLICY_NS, SchemaRegistry, default_registry
+from gateway.schemas import SchemaRegistry, default_registry
 from gateway.xmlio import ParseLimits, parse_xml
 from handlers.errors import PolicyInvalid, Problem
 from handlers.loyalty import Program
 from handlers.loyalty_xml import read_program
 from handlers.policy_check import check_policy_set
 from handlers.policy_model import PolicySet
+from handlers.policy_versions import POLICY_ROOTS
 from handlers.policy_xml import read_policy_set
 from handlers.selection import index_policies
 
@@ -25,7 +26,7 @@ def load_policy_bytes(data: bytes, registry: SchemaRegistry | None = None) -> Po
     registry = registry or default_registry()
     try:
         root = parse_xml(data, POLICY_LIMITS)
-        if root.tag != f"{{{POLICY_NS}}}PolicySet":
+        if root.tag not in POLICY_ROOTS:
             raise PolicyInvalid("the document is not a PolicySet", (Problem(f"root element is {root.tag!r}", 1),))
         registry.validate(root, data)
     except GatewayError as exc:

@@ -15,7 +15,7 @@ from gateway.errors import Issue, SchemaInvalid, UnknownMessage
 
 XSD_DIR = Path(__file__).resolve().parent.parent / "xsd"
 MESSAGES_NS = "urn:returns-gateway:messages:v1"
-POLICY_NS = "urn:returns-gateway:policy:v1"
+POLICY_NS = "urn:returns-gateway:policy:v2"
 _XS = "{http://www.w3.org/2001/XMLSchema}"
 _SHARED = frozenset({"common.xsd"})
 _MAX_ISSUES = 100

@@ -208,6 +208,7 @@ class PolicySet:
     ranks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     item_chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     memo: dict[object, object] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def default_policy(self, receipted: bool) -> Policy:
         kind = PolicyKind.DEFAULT_RECEIPTED if receipted else PolicyKind.DEFAULT_NONRECEIPTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,9 +29,10 @@ from handlers.policy_model import (
     TargetKind,
     TenderLimit,
 )
+from handlers.policy_versions import POLICY_NS, upgrade, widen_locations
 from handlers.xmlcommon import required, required_text
 
-PNS = "urn:returns-gateway:policy:v1"
+PNS = POLICY_NS
 Element = etree._Element
 
 
@@ -293,6 +295,8 @@ def _answer(element: Element) -> Answer:
 
 
 def read_policy_set(root: Element) -> tuple[PolicySet, list[Problem]]:
-    """The policy set of a validated document, and the problems noticed while reading it."""
+    """The policy set of a validated document (of either version), and the problems noticed while reading it."""
+    current, problems, notes = upgrade(root)
     reader = PolicyReader()
-    return reader.read(root), reader.problems
+    policy_set = widen_locations(reader.read(current))
+    return replace(policy_set, notes=notes), problems + reader.problems

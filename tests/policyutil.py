@@ -60,7 +60,7 @@ def policy_xml(
         f'<Tender type="{t}"/>' for t in ("Cash", "Credit", "Debit", "Check", "MailCheck", "GiftCard", "StoreCredit")
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<PolicySet xmlns="urn:returns-gateway:policy:v1" version="test-1">
+<PolicySet xmlns="urn:returns-gateway:policy:v2" version="test-1">
   <Settings>
     <DefaultCode>A3</DefaultCode>
     <OverrideCode>A1</OverrideCode>
@@ -78,8 +78,8 @@ def policy_xml(
   {HIERARCHIES}
   <PatternWatches>{watches}</PatternWatches>
   <Policies>
-    <Policy id="DEFAULT-R" kind="DefaultReceipted">{receipted_rules}</Policy>
-    <Policy id="DEFAULT-N" kind="DefaultNonreceipted">{nonreceipted_rules}</Policy>
+    <Policy id="DEFAULT-R" kind="DefaultReceipted" receipted="true">{receipted_rules}</Policy>
+    <Policy id="DEFAULT-N" kind="DefaultNonreceipted" receipted="false">{nonreceipted_rules}</Policy>
     {exceptions}
   </Policies>
 </PolicySet>""".encode()

@@ -79,3 +79,50 @@ def test_policy_check_lists_problems_with_lines(tmp_path: Path, capsys: pytest.C
     assert "unknown response code '999'" in out
     line = next(n for n, text in enumerate(broken.read_text().splitlines(), 1) if 'code="999"' in text)
     assert f"{broken}:{line}:" in out
+
+
+AUSTIN, TV_CHAIN = 'id="AUSTIN-NONRECEIPTED"', 'id="TV-CHAIN"'
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
+
+
+@pytest.mark.parametrize("namespace", ["v1", "v2"])
+def test_policy_check_refuses_an_exception_policy_without_receipted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], namespace: str
+) -> None:
+    text = POLICY.read_text().replace(':policy:v2"', f':policy:{namespace}"')
+    unsaid = tmp_path / "unsaid.xml"
+    unsaid.write_text(
+        text.replace(
+            '<Policy id="AUSTIN-NONRECEIPTED" kind="Exception" receipted="false"',
+            '<Policy id="AUSTIN-NONRECEIPTED" kind="Exception"',
+        )
+    )
+    assert main(["policy", "check", str(unsaid)]) == 1
+    out = capsys.readouterr().out
+    assert f"{unsaid}:{_line_of(unsaid, AUSTIN)}:" in out and "receipted" in out
+
+
+def test_policy_check_refuses_a_top_node_policy_that_ties_with_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair = (
+        '<Policy id="TV-EVERYWHERE" kind="Exception" receipted="true"><Location all="true"/><Merchandise node="TV"/>'
+        '<Rule id="r" question="ReceiptPresent"><Answer otherwise="true"/></Rule></Policy>\n'
+        '<Policy id="TV-CHAIN" kind="Exception" receipted="true"><Location node="CHAIN"/><Merchandise node="TV"/>'
+        '<Rule id="r" question="ReceiptPresent"><Answer otherwise="true"/></Rule></Policy>\n'
+    )
+    tie = tmp_path / "tie.xml"
+    tie.write_text(POLICY.read_text().replace("</Policies>", pair + "</Policies>"))
+    assert main(["policy", "check", str(tie)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tie}:{_line_of(tie, TV_CHAIN)}: exception policies 'TV-EVERYWHERE' and 'TV-CHAIN' tie" in out
+
+
+def test_policy_check_reads_version_1_with_an_upgrade_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.xml"
+    old.write_text(POLICY.read_text().replace(':policy:v2"', ':policy:v1"').replace(' receipted="true">', ">", 1))
+    assert main(["policy", "check", str(old)]) == 0
+    assert "note: written in urn:returns-gateway:policy:v1" in capsys.readouterr().out

@@ -15,6 +15,11 @@ def problems_of(document: bytes) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
+def at_line(problem: str, document: bytes, policy_id: str) -> bool:
+    """Whether a problem names the line of the policy with this id."""
+    return problem.startswith(f"line {line_of(document, f'id={chr(34)}{policy_id}{chr(34)}')}:")
+
+
 def line_of(document: bytes, needle: str) -> int:
     lines = document.decode().splitlines()
     return next(number for number, text in enumerate(lines, 1) if needle in text)
@@ -132,7 +137,7 @@ BROKEN = [
     ),
     (
         "missing default",
-        policy_xml().replace(b'kind="DefaultNonreceipted"', b'kind="Exception" receipted="false"'),
+        policy_xml().replace(b'kind="DefaultNonreceipted" receipted="false"', b'kind="Exception" receipted="false"'),
         "the DefaultNonreceipted default policy is missing",
         "",
     ),
@@ -235,3 +240,58 @@ def test_no_tie_when_dates_do_not_overlap_or_specificity_differs() -> None:
         + exception("R0", "", 'receipted="false"')
     )
     assert len(load_policy_bytes(document).policies) == 10
+
+
+V1 = (b'xmlns="urn:returns-gateway:policy:v2"', b'xmlns="urn:returns-gateway:policy:v1"')
+
+
+def test_an_exception_policy_must_say_receipted() -> None:
+    """Version 2 requires the attribute in the schema; the refusal names the policy's line."""
+    document = policy_xml(exceptions=exception("NO-FLAG", '<Location store="01291"/>', attributes=""))
+    [problem] = problems_of(document)
+    assert at_line(problem, document, "NO-FLAG") and "receipted" in problem
+
+
+def test_version_1_without_receipted_is_refused_with_line_and_fix() -> None:
+    document = policy_xml(exceptions=exception("OLD", '<Location store="01291"/>', attributes="")).replace(*V1)
+    [problem] = problems_of(document)
+    assert at_line(problem, document, "OLD")
+    assert 'add receipted="false" to keep that meaning' in problem and "urn:returns-gateway:policy:v2" in problem
+
+
+def test_version_1_that_says_receipted_everywhere_is_read_with_an_upgrade_note() -> None:
+    document = policy_xml(exceptions=exception("OLD", '<Location store="01291"/>')).replace(*V1)
+    document = document.replace(b' receipted="true">', b">", 1).replace(b' receipted="false">', b">", 1)
+    policy_set = load_policy_bytes(document)
+    assert [p.receipted for p in policy_set.policies] == [True, False, True]
+    assert policy_set.notes and "to upgrade, change the namespace" in policy_set.notes[0]
+
+
+def test_a_default_policy_says_the_receipted_of_its_kind() -> None:
+    document = policy_xml().replace(
+        b'kind="DefaultReceipted" receipted="true"', b'kind="DefaultReceipted" receipted="false"'
+    )
+    [problem] = problems_of(document)
+    assert problem.startswith(f"line {line_of(document, 'DEFAULT-R')}:") and 'write receipted="true"' in problem
+
+
+@pytest.mark.parametrize(
+    "assignment", ['<Location node="ALL-STORES"/>', '<Location storeGroup="EVERY"/>'], ids=["top node", "every store"]
+)
+def test_a_location_covering_every_store_ties_with_all(assignment: str) -> None:
+    every = b'<StoreGroup id="EVERY" stores="01291 01292 00455"/>'
+    document = policy_xml(
+        exceptions=exception("ON-ALL", '<Location all="true"/><Merchandise node="TV"/>')
+        + exception("ON-TOP", assignment + '<Merchandise node="TV"/>')
+    ).replace(b'<StoreGroup id="FLAGSHIPS"', every + b'<StoreGroup id="FLAGSHIPS"')
+    [problem] = problems_of(document)
+    assert "exception policies 'ON-ALL' and 'ON-TOP' tie" in problem
+    assert at_line(problem, document, "ON-TOP")
+
+
+def test_a_node_below_the_top_is_not_all() -> None:
+    document = policy_xml(
+        exceptions=exception("ON-ALL", '<Location all="true"/>') + exception("ON-TEXAS", '<Location node="DALLAS"/>')
+    )
+    policy_set = load_policy_bytes(document)
+    assert [p.location.key for p in policy_set.policies[2:]] == ["all:*", "node:DALLAS"]
