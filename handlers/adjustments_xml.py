@@ -19,6 +19,7 @@ def adjustments_text(adjustments: tuple[LoyaltyAdjustment, ...]) -> str:
             points=item.points,
             balance=item.balance,
             offer=item.offer_id,
+            basis=item.basis,
         )
         for item in adjustments
     )
@@ -36,6 +37,7 @@ def read_adjustments(holder: Element) -> tuple[LoyaltyAdjustment, ...]:
             points=decimal(item.get("points")),
             balance=decimal(item.get("balance")),
             offer_id=item.get("offer"),
+            basis=item.get("basis"),
         )
         for item in children(holder, "Adjustment")
     )

@@ -81,7 +81,6 @@ class LineDecision:
     trace: LineTrace | None = None
     loyalty_preview: tuple[LoyaltyAdjustment, ...] = ()
     refund_split: tuple[TenderAmount, ...] = ()
-    loyalty_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,27 @@ from typing import Any
 
 from handlers.decision import LineDecision, TraceStep
 from handlers.engine import Evaluation
+from handlers.loyalty_basis import line_basis
+from handlers.models import AuthorizeRequest
 
 STEP_FIELDS = list(TraceStep._fields)
 
 
-def decision_json(evaluation: Evaluation) -> str:
+def decision_json(evaluation: Evaluation, request: AuthorizeRequest | None = None) -> str:
+    """The decision; with the request, each line keeps the loyalty figures it carried (`loyalty_basis`)."""
+    lines = [_line(line) for line in evaluation.lines]
+    if request is not None:
+        for kept, asked in zip(lines, request.lines, strict=True):
+            basis = line_basis(asked)
+            if basis is not None:
+                kept["loyalty_basis"] = basis
     return json.dumps(
         {
             "response_type": evaluation.response.response_type.value,
             "response_code": evaluation.response.code,
             "customer_information_required": evaluation.customer_information_required,
             "override_used": evaluation.override_used,
-            "lines": [_line(line) for line in evaluation.lines],
+            "lines": lines,
         },
         separators=(",", ":"),
     )
@@ -38,6 +47,7 @@ def _line(line: LineDecision) -> dict[str, Any]:
         "refund_amount": str(line.refund_amount),
         "restocking_fee": str(line.restocking_fee),
         "refund_tenders": [tender.value for tender in line.refund_tenders],
+        "refund_split": [[part.tender.value, str(part.amount)] for part in line.refund_split],
         "disposition_code": line.disposition_code,
         "policy_id": line.policy_id,
         "customer_information_required": line.customer_information_required,

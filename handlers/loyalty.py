@@ -1,15 +1,17 @@
 """Loyalty outcomes, pure: what a purchase, an event, a return or tier maintenance adds to an account's ledger.
 
 An account is the sum of its entries, which are only ever appended. A return either takes back the points
-each returned line earned, in proportion to the quantity returned (deduct), or keeps every reward and carries the
-returned value as a negative balance toward the next reward (offset). Promotion is immediate; demotion happens
-only when tier maintenance runs.
+each returned line earned (deduct), or keeps every reward and carries the returned value as a negative balance
+toward the next reward (offset). Take-backs are cumulative per original sale: each return takes, for every line of
+the sale, round(earned x returned so far / bought), less what returns of the sale already took back; never more
+than the sale earned and never for units beyond those bought, so a full return leaves exactly zero whatever the
+order of partial returns and voids. Promotion is immediate; demotion happens only when tier maintenance runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from handlers.errors import MessageInvalid
@@ -31,6 +33,7 @@ class Entry:
     offer_id: str | None = None
     tier: str | None = None
     sale: str | None = None
+    basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +77,16 @@ class PurchaseLine:
 
 @dataclass(frozen=True, slots=True)
 class Purchase:
+    """A sale and what its lines earned; `recorded` when the ledger holds it (else the till's own figures), and what
+    returns of it have taken back so far: points per (account, source) and balance."""
+
     sale: str
     lines: tuple[PurchaseLine, ...]
     offer_id: str | None = None
     offer_quantity: Decimal = ZERO
+    recorded: bool = True
+    taken_points: tuple[tuple[str, str, Decimal], ...] = ()
+    taken_balance: Decimal = ZERO
 
     @property
     def quantity(self) -> Decimal:
@@ -198,31 +207,65 @@ def return_entries(
     earlier: dict[tuple[str, str], Decimal],
 ) -> list[Entry]:
     """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate."""
-    entries: list[Entry] = []
-    back: dict[str, Decimal] = {}
+    now: dict[str, dict[str, Decimal]] = {}
     for item in returned:
-        purchase = purchases.get(item.sale)
-        line = next((found for found in purchase.lines if found.item_id == item.item_id), None) if purchase else None
-        if purchase is None or line is None or line.quantity <= 0:
-            continue
-        share = min(item.quantity, line.quantity) / line.quantity
-        back[purchase.sale] = back.get(purchase.sale, ZERO) + item.quantity
-        entries += _line_adjustment(program, line, share, purchase.sale)
+        items = now.setdefault(item.sale, {})
+        items[item.item_id] = items.get(item.item_id, ZERO) + item.quantity
+    entries: list[Entry] = []
+    for sale, items in now.items():
+        purchase = purchases.get(sale)
+        if purchase is not None and any(line.item_id in items for line in purchase.lines):
+            entries += _take_back(program, purchase, items, earlier)
     entries = _floor(program, account, entries)
-    for sale, quantity in back.items():
-        entries += _offer(purchases[sale], quantity, earlier, account)
+    for sale, items in now.items():
+        if sale in purchases:
+            entries += _offer(purchases[sale], sum(items.values(), ZERO), earlier, account)
     return entries
 
 
-def _line_adjustment(program: Program, line: PurchaseLine, share: Decimal, sale: str) -> list[Entry]:
+def _shares(purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal]) -> list[Decimal]:
+    """Each line's share returned so far (0 to 1): the item's returns, earlier and now, fill its lines in order."""
+    left = {item: quantity for (sale, item), quantity in earlier.items() if sale == purchase.sale}
+    for item, quantity in items.items():
+        left[item] = left.get(item, ZERO) + quantity
+    shares = []
+    for line in purchase.lines:
+        taken = min(max(left.get(line.item_id, ZERO), ZERO), line.quantity) if line.quantity > 0 else ZERO
+        left[line.item_id] = left.get(line.item_id, ZERO) - taken
+        shares.append(taken / line.quantity if line.quantity > 0 else ZERO)
+    return shares
+
+
+def _take_back(
+    program: Program, purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal]
+) -> list[Entry]:
+    basis = "ledger" if purchase.recorded else "line"
+    shares = _shares(purchase, items, earlier)
     if program.treatment == "offset":
-        return [Entry("balance", balance=-(line.amount * share).quantize(CENT, ROUND_HALF_EVEN), sale=sale)]
-    return [
-        Entry(
-            "earn", earned.account, earned.source, -(earned.points * share).quantize(CENT, ROUND_HALF_EVEN), sale=sale
-        )
-        for earned in earned_by_rule(program, line)
-    ]
+        parts = zip(purchase.lines, shares, strict=True)
+        target = sum(((line.amount * share).quantize(CENT, ROUND_HALF_EVEN) for line, share in parts), ZERO)
+        total = sum((line.amount for line in purchase.lines), ZERO)
+        take = _clamp(target, total, purchase.taken_balance)
+        return [Entry("balance", balance=-take, sale=purchase.sale, basis=basis)] if take else []
+    targets: dict[tuple[str, str], Decimal] = {}
+    totals: dict[tuple[str, str], Decimal] = {}
+    for line, share in zip(purchase.lines, shares, strict=True):
+        for earned in earned_by_rule(program, line):
+            key = (earned.account, earned.source)
+            targets[key] = targets.get(key, ZERO) + (earned.points * share).quantize(CENT, ROUND_HALF_EVEN)
+            totals[key] = totals.get(key, ZERO) + earned.points
+    taken = {(account, source): points for account, source, points in purchase.taken_points}
+    entries = []
+    for (account, source), target in targets.items():
+        take = _clamp(target, totals[(account, source)], taken.get((account, source), ZERO))
+        if take:
+            entries.append(Entry("earn", account, source, -take, sale=purchase.sale, basis=basis))
+    return entries
+
+
+def _clamp(target: Decimal, total: Decimal, taken: Decimal) -> Decimal:
+    """What to take now: the target less what was taken, never below zero nor beyond what was earned."""
+    return max(min(target, total) - taken, ZERO).quantize(CENT)
 
 
 def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Entry]:
@@ -237,11 +280,11 @@ def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Ent
             have = max(left.get(entry.point_account, ZERO), ZERO)
             points = max(entry.points, -have)
             left[entry.point_account] = have + points
-            entry = Entry(entry.kind, entry.point_account, entry.source, points, sale=entry.sale)
+            entry = replace(entry, points=points)
         elif entry.balance:
             amount = max(entry.balance, -max(balance, ZERO))
             balance += amount
-            entry = Entry(entry.kind, balance=amount, sale=entry.sale)
+            entry = replace(entry, balance=amount)
         kept.append(entry)
     return kept
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from handlers.engine import Evaluation
 from handlers.loyalty import Account, Entry, Program, Purchase, Returned, return_entries
+from handlers.loyalty_basis import request_purchases
 from handlers.models import (
     AuthorizeRequest,
     FinalDecision,
@@ -54,6 +55,7 @@ def adjustments(entries: tuple[Entry, ...] | list[Entry]) -> tuple[LoyaltyAdjust
             points=entry.points if entry.point_account else None,
             balance=entry.balance if entry.balance else None,
             offer_id=entry.offer_id,
+            basis=entry.basis,
         )
         for entry in entries
     )
@@ -74,14 +76,29 @@ def with_preview(
     loyalty: tuple[Account, dict[str, Purchase]],
     earlier: Mapping[tuple[str, str], Decimal],
 ) -> Evaluation:
-    """Each line's loyalty adjustment if it comes back, so that the cashier can tell the customer."""
-    account, purchases = loyalty
+    """Each line's loyalty adjustment if it comes back, so that the cashier can tell the customer: from the sale
+    as the ledger holds it, else from the figures the line carries (each adjustment says which)."""
+    account, recorded = loyalty
+    purchases = _with_carried(recorded, request_purchases(request))
     lines = []
     for line, decision in zip(request.lines, evaluation.lines, strict=True):
-        if line.original_sale is None or line.original_sale.key not in purchases:
+        sale = line.original_sale.key if line.original_sale else None
+        if sale is None or sale not in purchases or not purchases[sale].lines:
             lines.append(decision)
             continue
-        returned = [Returned(line.original_sale.key, line.item_id, line.quantity)]
+        returned = [Returned(sale, line.item_id, line.quantity)]
         entries = return_entries(program, account, purchases, returned, dict(earlier))
         lines.append(replace(decision, loyalty_preview=adjustments(entries)))
     return replace(evaluation, lines=tuple(lines))
+
+
+def _with_carried(recorded: dict[str, Purchase], carried: dict[str, Purchase]) -> dict[str, Purchase]:
+    """The ledger's sales, and the carried figures of the sales it does not hold (keeping what was taken back)."""
+    found = dict(recorded)
+    for sale, purchase in carried.items():
+        known = found.get(sale)
+        if known is None:
+            found[sale] = purchase
+        elif not known.recorded:
+            found[sale] = replace(purchase, taken_points=known.taken_points, taken_balance=known.taken_balance)
+    return found

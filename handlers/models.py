@@ -263,6 +263,7 @@ class LoyaltyAdjustment:
     points: Decimal | None = None
     balance: Decimal | None = None
     offer_id: str | None = None
+    basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

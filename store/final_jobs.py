@@ -30,7 +30,7 @@ def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connectio
             raise TicketVoided(f"ticket {submission.ticket_id} is voided")
         loyalty = None
         if submission.voided:
-            status = _void(connection, submission, state)
+            status, loyalty = _void(connection, submission, state)
         else:
             loyalty = _loyalty(connection, submission, state)
             status = _complete(connection, submission, state)
@@ -186,7 +186,7 @@ def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state:
     sales = plan.sales(state)
     earlier = returned_by_sale(connection, sales, state.ticket_id)
     before = account_of(connection, account_id)
-    entries = plan.plan(before, purchases(connection, sales), earlier, state)
+    entries = plan.plan(before, purchases(connection, sales, state.ticket_id), earlier, state)
     after = append(
         connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at, before
     )
@@ -207,7 +207,9 @@ def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: 
     )
 
 
-def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> str:
+def _void(
+    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState
+) -> tuple[str, LoyaltyOutcome | None]:
     """Reverse every exception, customer return and returned quantity of the ticket; mark it voided.
 
     A customer service override the ticket used becomes available again: a voided return consumed nothing.
@@ -217,7 +219,7 @@ def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: Ti
         "UPDATE service_overrides SET status = 'active', ticket_id = NULL WHERE ticket_id = ? AND status = 'used'",
         (state.ticket_id,),
     )
-    reverse_ticket(connection, state.ticket_id, submission.message_id, submission.received_at)
+    reversal = reverse_ticket(connection, state.ticket_id, submission.message_id, submission.received_at)
     connection.execute(
         "UPDATE exceptions SET reversed_at = ? WHERE ticket_id = ? AND reversed_at IS NULL",
         (submission.received_at, state.ticket_id),
@@ -228,4 +230,4 @@ def _void(connection: sqlite3.Connection, submission: FinalSubmission, state: Ti
         "UPDATE tickets SET status = 'voided', updated_at = ? WHERE ticket_id = ?",
         (submission.received_at, state.ticket_id),
     )
-    return "Voided"
+    return "Voided", None if reversal is None else LoyaltyOutcome(reversal[0], tuple(reversal[1]), reversal[2])

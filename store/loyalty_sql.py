@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from handlers.errors import DuplicateConflict
 from handlers.loyalty import Account, Earned, Entry, Purchase, PurchaseLine, fold
+from handlers.loyalty_basis import carried_purchases
 
 _COLUMNS = "kind, point_account, source, points, balance, rewards, offer_id, tier, sale"
 ActivityPlan = Callable[[Account], tuple[list[Entry], Purchase | None]]
@@ -101,13 +103,43 @@ def _account(data: dict[str, Any]) -> Account:
     return Account(points, Decimal(data["balance"]), Decimal(data["rewards"]), data["tier"], reinstated)
 
 
-def purchases(connection: sqlite3.Connection, sales: set[str]) -> dict[str, Purchase]:
+def purchases(connection: sqlite3.Connection, sales: set[str], ticket_id: str | None = None) -> dict[str, Purchase]:
+    """The sales as the ledger recorded them, each with what returns of it took back so far. A sale the ledger does
+    not hold comes from the figures its lines carried on the ticket's latest decision (when `ticket_id` is given and
+    they carried some), else as a sale without lines that only tells what was taken back."""
     found = {}
-    for sale in sales:
+    carried = _carried(connection, ticket_id) if ticket_id else {}
+    for sale in sorted(sales):
         row = connection.execute("SELECT purchase_json FROM loyalty_purchases WHERE sale = ?", (sale,)).fetchone()
-        if row is not None:
-            found[sale] = _purchase(json.loads(row[0]))
+        purchase = _purchase(json.loads(row[0])) if row is not None else carried.get(sale, Purchase(sale, (), None))
+        points, balance = _taken(connection, sale)
+        found[sale] = replace(purchase, recorded=row is not None, taken_points=points, taken_balance=balance)
     return found
+
+
+def _taken(connection: sqlite3.Connection, sale: str) -> tuple[tuple[tuple[str, str, Decimal], ...], Decimal]:
+    """What returns of a sale (and their voids) took back: points per (account, source), and balance."""
+    points: dict[tuple[str, str], Decimal] = {}
+    balance = Decimal(0)
+    for account, source, taken, offset in connection.execute(
+        "SELECT point_account, source, points, balance FROM loyalty_entries WHERE sale = ? AND ticket_id IS NOT NULL",
+        (sale,),
+    ):
+        if account is not None:
+            key = (account, source or "")
+            points[key] = points.get(key, Decimal(0)) - Decimal(taken)
+        balance -= Decimal(offset)
+    return tuple((a, s, p) for (a, s), p in sorted(points.items())), balance
+
+
+def _carried(connection: sqlite3.Connection, ticket_id: str) -> dict[str, Purchase]:
+    """The sales whose lines carried their own loyalty figures on the ticket's latest decision."""
+    row = connection.execute(
+        "SELECT decision_json FROM attempts WHERE ticket_id = ? AND decision_json IS NOT NULL"
+        " ORDER BY attempt_no DESC LIMIT 1",
+        (ticket_id,),
+    ).fetchone()
+    return {} if row is None else carried_purchases(json.loads(row[0]))
 
 
 def _purchase(data: dict[str, Any]) -> Purchase:
@@ -163,7 +195,9 @@ def activity_job(
         after = append(connection, account_id, message_id, None, entries, at, before)
         if purchase is not None:
             connection.execute(
-                "INSERT OR REPLACE INTO loyalty_purchases VALUES (?, ?, ?, ?)",
+                "INSERT INTO loyalty_purchases (sale, account_id, purchase_json, message_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (sale) DO UPDATE SET account_id = excluded.account_id,"
+                " purchase_json = excluded.purchase_json, message_id = excluded.message_id",
                 (purchase.sale, account_id, _purchase_json(purchase), message_id),
             )
         response = render(after)
@@ -177,11 +211,17 @@ def activity_job(
     return job
 
 
-def reverse_ticket(connection: sqlite3.Connection, ticket_id: str, message_id: str, at: str) -> None:
-    """A void: append the exact opposite of every loyalty entry the ticket made."""
+def reverse_ticket(
+    connection: sqlite3.Connection, ticket_id: str, message_id: str, at: str
+) -> tuple[str, list[Entry], Account] | None:
+    """A void: append the exact opposite of every loyalty entry the ticket made; the account, the reversal and the
+    account's sums afterwards (None when the ticket had made no entry)."""
     rows = connection.execute(
-        f"SELECT account_id, {_COLUMNS} FROM loyalty_entries WHERE ticket_id = ? ORDER BY entry_id", (ticket_id,)
+        f"SELECT account_id, {_COLUMNS} FROM loyalty_entries WHERE ticket_id = ? AND kind != 'reversal'"
+        " ORDER BY entry_id",
+        (ticket_id,),
     ).fetchall()
+    reversed_by: dict[str, list[Entry]] = {}
     for account_id, *values in rows:
         entry = _entry(*values)
         opposite = Entry(
@@ -194,7 +234,12 @@ def reverse_ticket(connection: sqlite3.Connection, ticket_id: str, message_id: s
             entry.offer_id,
             sale=entry.sale,
         )
-        append(connection, account_id, message_id, ticket_id, [opposite], at, account_of(connection, account_id))
+        reversed_by.setdefault(account_id, []).append(opposite)
+    done = None
+    for account_id, entries in reversed_by.items():
+        after = append(connection, account_id, message_id, ticket_id, entries, at, account_of(connection, account_id))
+        done = (account_id, entries, after)
+    return done
 
 
 def account_ids(connection: sqlite3.Connection) -> list[str]:

@@ -270,7 +270,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             WHERE f.ticket_id = exceptions.ticket_id AND f.voided = 0);
         UPDATE exceptions SET recorded_at = occurred_on WHERE recorded_at IS NULL;
         CREATE INDEX exceptions_recorded ON exceptions (subject_kind, subject, recorded_at);
-        ALTER TABLE count_overrides ADD COLUMN set_at TEXT
+        ALTER TABLE count_overrides ADD COLUMN set_at TEXT;
+        CREATE INDEX loyalty_entries_sale ON loyalty_entries (sale)
         """,
     ),
 )
