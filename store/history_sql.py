@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from handlers.history import CountOverride, CountOverrideKind, ExceptionMark, History, PriorReturn, instant
+from handlers.history import (
+    CountOverride,
+    CountOverrideKind,
+    ExceptionMark,
+    History,
+    PriorPurchase,
+    PriorReturn,
+    instant,
+)
 from handlers.policy_model import PatternWatch
 from store.records import HistoryQuery
 
@@ -29,7 +38,10 @@ def load_history(connection: sqlite3.Connection, query: HistoryQuery) -> History
 
 
 def _with_customer(connection: sqlite3.Connection, history: History, customer: str, query: HistoryQuery) -> History:
-    returns = () if query.customer_since is None else _returns(connection, customer, query.customer_since)
+    since = query.customer_since
+    returns = () if since is None else _returns(connection, customer, since)
+    account = query.loyalty_account_id
+    purchases = None if since is None or account is None else _purchases(connection, account, since)
     total, available = connection.execute(
         "SELECT (SELECT COALESCE(SUM(open_count), 0) FROM exception_days WHERE subject_kind = 'customer'"
         " AND subject = ?), (SELECT COUNT(*) FROM service_overrides WHERE positive_id_hash = ?"
@@ -43,6 +55,7 @@ def _with_customer(connection: sqlite3.Connection, history: History, customer: s
         history,
         customer_exception_marks=marks,
         customer_returns=returns,
+        customer_purchases=purchases,
         customer_exception_total=total,
         customer_exceptions_by_day=by_day,
         count_override=override,
@@ -59,6 +72,20 @@ def _returns(connection: sqlite3.Connection, customer: str, since: date) -> tupl
             (customer, since.isoformat()),
         )
     )
+
+
+def _purchases(connection: sqlite3.Connection, account: str, since: date) -> tuple[PriorPurchase, ...]:
+    """The customer's sales the loyalty ledger holds (by loyalty account), made on or after `since`: the sales
+    history a returns ratio weighs returns against."""
+    found = []
+    for sale, purchase in connection.execute(
+        "SELECT sale, purchase_json FROM loyalty_purchases WHERE account_id = ?", (account,)
+    ):
+        day = date.fromisoformat(sale.rsplit("/", 2)[1])
+        if day >= since:
+            items = sum((Decimal(line["quantity"]) for line in json.loads(purchase)["lines"]), Decimal(0))
+            found.append(PriorPurchase(day, items))
+    return tuple(found)
 
 
 def _count_override(connection: sqlite3.Connection, customer: str) -> CountOverride | None:

@@ -271,7 +271,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         UPDATE exceptions SET recorded_at = occurred_on WHERE recorded_at IS NULL;
         CREATE INDEX exceptions_recorded ON exceptions (subject_kind, subject, recorded_at);
         ALTER TABLE count_overrides ADD COLUMN set_at TEXT;
-        CREATE INDEX loyalty_entries_sale ON loyalty_entries (sale)
+        CREATE INDEX loyalty_entries_sale ON loyalty_entries (sale);
+        CREATE INDEX loyalty_purchases_account ON loyalty_purchases (account_id)
         """,
     ),
 )

@@ -225,3 +225,22 @@ async def test_a_sale_the_ledger_does_not_hold_uses_the_line_figures_and_a_void_
     _, ack_three = await return_one(client, 3, "3", LINE_FIGURES)
     assert 'points="-30.00" basis="line"' in ack_three
     assert (await points(client))["base"] == "40.00"
+
+
+async def test_an_offline_final_result_uses_the_figures_its_request_line_carries(client: Client) -> None:
+    other_sale = example("../loyalty/purchase_two_ties", ("<TransactionSequence>3120<", "<TransactionSequence>7777<"))
+    assert (await post(client, "/v1/loyalty/activity", other_sale))[0] == 200
+    offline = example(
+        "final_result_offline_no_ticket",
+        ("</PositiveId>", "</PositiveId><LoyaltyAccountId>LY-0048812</LoyaltyAccountId>"),
+        (
+            "<Receipted>false</Receipted>",
+            "<Receipted>true</Receipted><OriginalSale><StoreId>01292</StoreId><RegisterId>01</RegisterId>"
+            "<BusinessDate>2026-11-01</BusinessDate><TransactionSequence>8800</TransactionSequence></OriginalSale>"
+            f"<OriginalQuantity>4</OriginalQuantity>{LINE_FIGURES}",
+        ),
+    )
+    status, ack = await post(client, "/v1/returns/final-result", offline)
+    assert status == 200, ack
+    assert 'kind="earn" account="base" source="Economy" points="-45.00" basis="line"' in ack
+    assert (await points(client))["base"] == "55.00"
