@@ -17,14 +17,15 @@ import functools
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from handlers.allocation import TenderClaim, allocate
+from handlers.answers import describe, match_answer
 from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, ReceiptMessage, TraceStep
 from handlers.history import History
 from handlers.models import AuthorizeRequest, ResponseType, ReturnLine, TenderType
-from handlers.policy_model import Action, Answer, AnswerKind, Outcome, Policy, PolicySet, ResponseCode, Rule
-from handlers.questions import CATALOGUE, Kind, LineContext, Question, Value, returnable
+from handlers.policy_model import Action, Outcome, Policy, PolicySet, ResponseCode, Rule
+from handlers.questions import CATALOGUE, LineContext, returnable
 from handlers.refund import refund_amounts
 from handlers.selection import Selection, item_nodes, select_policy, store_scope
 
@@ -191,42 +192,6 @@ def _collect(state: _LineState, outcome: Outcome) -> None:
         state.disposition = outcome.disposition
     if outcome.fee_percent is not None or outcome.fee_fixed is not None:
         state.fees.append(outcome)
-
-
-def match_answer(rule: Rule, question: Question, value: Value) -> Answer:
-    """The answer a value selects; the loader guarantees exactly one exists."""
-    kind = question.kind
-    if value is None or kind is Kind.BOOL or kind is Kind.CHOICE:
-        found = rule.lookup.get(value)
-    elif kind is Kind.NUMBER:
-        number = cast(Decimal, value)
-        found = next(
-            (
-                a
-                for a in rule.answers
-                if a.kind is AnswerKind.RANGE and a.low <= number and (a.high is None or number < a.high)
-            ),
-            None,
-        )
-    else:
-        chosen = cast(frozenset[str], value)
-        found = next((a for a in rule.answers if a.kind is AnswerKind.IN and a.values & chosen), None)
-    if found is None and value is not None:
-        found = rule.otherwise
-    if found is None:
-        raise LookupError(f"rule '{rule.rule_id}' has no answer for {describe(value)}")
-    return found
-
-
-def describe(value: Value) -> str:
-    """A value as the trace shows it."""
-    if value is None:
-        return "(missing)"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, frozenset):
-        return " ".join(sorted(value))
-    return str(value)
 
 
 def _descriptions(request: AuthorizeRequest, code: ResponseCode) -> CodedResponse:
