@@ -161,3 +161,29 @@ def test_approved_quantities_never_exceed_what_is_left(
         assert decision.approved_quantity <= request_line.quantity
     for key, total in approved.items():
         assert total <= bought - returned.get(key, Decimal(0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("900"), places=2), min_size=1, max_size=8),
+    st.integers(1, 1000),
+    st.integers(1, 1000),
+)
+def test_every_refund_is_split_in_full_within_each_tender_maximum(
+    prices: list[Decimal], cash_max: int, credit_max: int
+) -> None:
+    tenders = (
+        f'<Tender type="Cash" max="{cash_max}"/><Tender type="Credit" max="{credit_max}"/><Tender type="StoreCredit"/>'
+    )
+    lines = tuple(line(line_number=n, unit_price_paid=price) for n, price in enumerate(prices, start=1))
+    evaluation = run(load(tenders=tenders), req=request(*lines))
+    used: dict[TenderType, Decimal] = {}
+    for decision in evaluation.lines:
+        assert sum((part.amount for part in decision.refund_split), Decimal(0)) == decision.refund_amount
+        assert [part.tender for part in decision.refund_split] == list(
+            decision.refund_tenders[: len(decision.refund_split)]
+        )
+        for part in decision.refund_split:
+            used[part.tender] = used.get(part.tender, Decimal(0)) + part.amount
+    assert used.get(TenderType.CASH, Decimal(0)) <= cash_max
+    assert used.get(TenderType.CREDIT, Decimal(0)) <= credit_max
