@@ -37,4 +37,7 @@ def _explain_line(line: LineDecision) -> str:
         f"  approved {line.approved_quantity}, refund {line.refund_amount}, fee {line.restocking_fee},"
         f" tenders {' '.join(t.value for t in line.refund_tenders) or '-'}"
     )
+    if line.refund_split:
+        split = ", ".join(f"{part.tender.value} {part.amount}" for part in line.refund_split)
+        out.append(f"  paid as {split} (tender limits apply to the whole transaction)")
     return "\n".join(out)

@@ -34,6 +34,9 @@ def test_evaluate_prints_a_schema_valid_response_and_explains(path: Path, capsys
             if reason.question != "CustomerServiceOverride":
                 assert f"rule {reason.rule} {reason.question}: input " in captured.err
                 assert f"-> answer {reason.answer}," in captured.err
+        if line.refund_split:
+            part = line.refund_split[0]
+            assert f"  paid as {part.tender.value} {part.amount}" in captured.err
     assert "chosen: " in captured.err
 
 
