@@ -295,3 +295,9 @@ def test_a_node_below_the_top_is_not_all() -> None:
     )
     policy_set = load_policy_bytes(document)
     assert [p.location.key for p in policy_set.policies[2:]] == ["all:*", "node:DALLAS"]
+
+
+def test_a_version_1_document_keeps_its_line_numbers_in_later_checks() -> None:
+    document = policy_xml(exceptions=exception("A", "") + exception("B", "")).replace(*V1)
+    [problem] = problems_of(document)
+    assert "exception policies 'A' and 'B' tie" in problem and at_line(problem, document, "B")
