@@ -81,8 +81,8 @@ def dashboard(day_from: str, day_to: str, store_id: str | None = None) -> Job:
             "denial_codes": rows(
                 connection,
                 "SELECT l.response_code AS code, COUNT(*) AS lines FROM ticket_lines l JOIN tickets t"
-                " ON t.ticket_id = l.ticket_id WHERE l.response_type = 'Denial' AND t.business_date >= ?"
-                f" AND t.business_date <= ?{store_clause} GROUP BY l.response_code"
+                " ON t.ticket_id = l.ticket_id WHERE l.response_type IN ('Denial', 'ManagerOverrideableDenial')"
+                f" AND t.business_date >= ? AND t.business_date <= ?{store_clause} GROUP BY l.response_code"
                 " ORDER BY COUNT(*) DESC, l.response_code LIMIT 10",
                 *period,
             ),

@@ -20,6 +20,7 @@ from aiohttp.typedefs import Handler
 from gateway.auth import GUARD
 from gateway.console.formatting import Locales, format_day, format_moment, format_money, format_number
 from gateway.console.session import COOKIE, DEFAULT_IDLE_SECONDS, Keeper, Session, console_key
+from gateway.credentials import Credential
 from gateway.errors import GatewayError
 from gateway.keys import SERVICE
 from handlers.errors import DomainError
@@ -113,6 +114,20 @@ def field_text(request: web.Request, name: str, limit: int = 200) -> str:
     form = request.get(FORM)
     value = form.get(name, "") if form is not None else request.query.get(name, "")
     return str(value).strip()[:limit]
+
+
+def credential(request: web.Request) -> Credential:
+    """The signed-in admin credential (the loopback one when none is configured)."""
+    guard = request.config_dict[GUARD]
+    name = actor(request)
+    found = next((c for c in guard.credentials if c.name == name), None)
+    return found or Credential("local", "loopback", ("*",), admin=True)
+
+
+def allowed_stores(request: web.Request) -> tuple[str, ...] | None:
+    """The stores the signed-in credential may see; None for all of them."""
+    stores = credential(request).stores
+    return None if "*" in stores else stores
 
 
 def still_admin(request: web.Request, name: str) -> bool:

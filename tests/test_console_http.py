@@ -1,0 +1,149 @@
+"""The console over HTTP: sign-in and sessions (cookie flags, idle expiry, sign-out), CSRF refusals, the till
+credential refused, ticket search by positive ID and the audited reveal, and personal data kept masked."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from gateway.console.base import CONSOLE
+from gateway.settings import Settings
+from tests.consoleutil import (
+    ADMIN,
+    AS_TILL,
+    TILL,
+    TILL_SECRET,
+    Client,
+    console_gateway,
+    console_settings,
+    page_csrf,
+    sign_in,
+)
+from tests.serverutil import example, field
+
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
+NUMBER = "TX09876543"
+CLEAR_DATA = (NUMBER, "Dana Whitfield", "Whitfield", "512-555-0147", "Barton Springs", "C-7781204")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return console_settings(tmp_path)
+
+
+@pytest.fixture
+async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
+    return await aiohttp_client(console_gateway(settings))
+
+
+async def till_ticket(client: Client) -> str:
+    response = await client.post(
+        "/v1/returns/authorize", data=example("authorize_nonreceipted_with_positive_id"), headers=AS_TILL
+    )
+    assert response.status == 200
+    return field(await response.text(), "TicketId")
+
+
+def audit_actions(db: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT actor, action, target FROM audit_log ORDER BY entry_id").fetchall()
+
+
+async def test_signing_in_sets_a_strict_httponly_cookie_and_audits_it(client: Client, settings: Settings) -> None:
+    response = await sign_in(client)
+    assert response.status == 303 and response.headers["Location"] == "/console/today"
+    cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("rg_console="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
+    assert "Secure" not in cookie  # plain HTTP here; over TLS the flag is set (request.secure)
+    assert (ADMIN.name, "console.sign-in", "console") in audit_actions(settings.db_path)
+
+
+async def test_wrong_secret_and_till_credential_are_refused(client: Client) -> None:
+    wrong = await sign_in(client, secret="not-the-secret")
+    assert wrong.status == 401 and "do not match" in await wrong.text()
+    till = await sign_in(client, TILL.name, TILL_SECRET)
+    assert till.status == 403 and "till credential" in await till.text()
+    assert "rg_console=" not in "".join(till.headers.getall("Set-Cookie", []))
+    assert (await client.get("/console/tickets", allow_redirects=False)).status == 303
+
+
+async def test_pages_need_a_session(client: Client) -> None:
+    for path in ("/console/today", "/console/tickets", "/console/policies", "/console/audit"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"].startswith("/console/")
+
+
+async def test_a_session_expires_after_idle_time(client: Client) -> None:
+    moment = [1_000_000.0]
+    client.app[CONSOLE].clock = lambda: moment[0]
+    client.app[CONSOLE].idle_seconds = 600
+    await sign_in(client)
+    moment[0] += 590
+    assert (await client.get("/console/tickets", allow_redirects=False)).status == 200
+    moment[0] += 590  # each request renews the session: still within 600 s of the last one
+    assert (await client.get("/console/tickets", allow_redirects=False)).status == 200
+    moment[0] += 601
+    expired = await client.get("/console/tickets", allow_redirects=False)
+    assert expired.status == 303 and "expired" in expired.headers["Location"]
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(client: Client, settings: Settings) -> None:
+    await sign_in(client)
+    before = audit_actions(settings.db_path)
+    for token in ("", "0" * 64):
+        response = await client.post("/console/overrides", data={"csrf": token, "reason": "x"})
+        assert response.status == 403 and "CSRF" in await response.text()
+    assert audit_actions(settings.db_path) == before
+    signin = await client.post("/console/sign-in", data={"csrf": "forged", "name": ADMIN.name, "secret": "x"})
+    assert signin.status == 403
+
+
+async def test_sign_out_ends_the_session(client: Client, settings: Settings) -> None:
+    await sign_in(client)
+    token = await page_csrf(client)
+    out = await client.post("/console/sign-out", data={"csrf": token}, allow_redirects=False)
+    assert out.status == 303
+    assert (await client.get("/console/tickets", allow_redirects=False)).status == 303
+    assert (ADMIN.name, "console.sign-out", "console") in audit_actions(settings.db_path)
+
+
+async def test_positive_id_search_finds_the_ticket_without_echoing_the_number(client: Client) -> None:
+    ticket = await till_ticket(client)
+    await sign_in(client)
+    token = await page_csrf(client, "/console/tickets")
+    typed = {"csrf": token, "pid_type": "DriversLicense", "pid_issuer": "TX", "pid_number": NUMBER}
+    found = await (await client.post("/console/tickets", data=typed)).text()
+    assert ticket in found and NUMBER not in found
+    other = await (await client.post("/console/tickets", data={**typed, "pid_number": "TX00000000"})).text()
+    assert ticket not in other and "No ticket matches" in other
+    by_store = await (await client.get("/console/tickets?store_id=99999")).text()
+    assert ticket not in by_store
+
+
+async def test_ticket_page_shows_the_trace_masked_and_reveal_is_audited(client: Client, settings: Settings) -> None:
+    ticket = await till_ticket(client)
+    await sign_in(client)
+    page = await (await client.get(f"/console/tickets/{ticket}")).text()
+    assert "Rule trace of line 1" in page and "2026.11-1" in page
+    assert not [data for data in CLEAR_DATA if data in page]
+    assert "****6543" in page
+    token = await page_csrf(client, f"/console/tickets/{ticket}")
+    revealed = await client.post(f"/console/tickets/{ticket}/reveal", data={"csrf": token, "reason": "fraud case"})
+    assert revealed.status == 200 and "Dana Whitfield" in await revealed.text()
+    assert (ADMIN.name, "ticket.reveal", f"ticket/{ticket}") in audit_actions(settings.db_path)
+    again = await (await client.get(f"/console/tickets/{ticket}")).text()
+    assert "Dana Whitfield" not in again
+
+
+async def test_unknown_ticket_and_bad_dates_are_explained(client: Client) -> None:
+    await sign_in(client)
+    missing = await client.get("/console/tickets/T-NOPE")
+    assert missing.status == 404 and "does not exist" in await missing.text()
+    bad = await client.get("/console/tickets?from=yesterday")
+    assert bad.status == 400 and "YYYY-MM-DD" in await bad.text()
+    assert not re.search(r"Traceback|File \"", await bad.text())
