@@ -56,6 +56,10 @@ class ConsoleState:
         return self.keeper
 
 
+class FormProblem(Exception):
+    """A form filled in wrongly: its message is shown above the form, which is shown again."""
+
+
 CONSOLE = web.AppKey("console", ConsoleState)
 SESSION = web.RequestKey("console_session", Session)
 FORM = web.RequestKey("console_form", dict[str, str])
