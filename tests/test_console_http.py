@@ -147,3 +147,68 @@ async def test_unknown_ticket_and_bad_dates_are_explained(client: Client) -> Non
     bad = await client.get("/console/tickets?from=yesterday")
     assert bad.status == 400 and "YYYY-MM-DD" in await bad.text()
     assert not re.search(r"Traceback|File \"", await bad.text())
+
+
+PAGES = (
+    "/console/",
+    "/console/today",
+    "/console/today?from=2026-01-01&to=2026-12-31",
+    "/console/today?from=bad",
+    "/console/tickets",
+    "/console/tickets?status=decided&from=2026-11-01&to=2026-11-30",
+    "/console/customers",
+    "/console/overrides",
+    "/console/cashiers",
+    "/console/cashiers?cashier_id=C-1",
+    "/console/watches",
+    "/console/policies",
+    "/console/policies/diff",
+    "/console/policies/diff?a=2026.11-1&b=2026.11-1&all=1",
+    "/console/audit",
+    "/console/audit?actor=x&action=override.&from=2026-01-01&to=2026-12-31&offset=50",
+    "/console/static/console.css",
+    "/console/static/console.js",
+)
+
+
+async def test_every_page_answers_on_an_empty_database(client: Client) -> None:
+    await sign_in(client)
+    for path in PAGES:
+        response = await client.get(path)
+        text = await response.text()
+        assert response.status < 500, path
+        assert "Traceback" not in text, path
+        if response.content_type == "text/html":
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'"), path
+            assert response.headers["Cache-Control"] == "no-store", path
+
+
+async def test_no_page_shows_personal_data_unless_revealed(client: Client) -> None:
+    ticket = await till_ticket(client)
+    await sign_in(client)
+    token = await page_csrf(client, "/console/tickets")
+    typed = {"csrf": token, "pid_type": "DriversLicense", "pid_issuer": "TX", "pid_number": NUMBER}
+    pages = [await (await client.get(path)).text() for path in (*PAGES, f"/console/tickets/{ticket}")]
+    pages.append(await (await client.post("/console/tickets", data=typed)).text())
+    pages.append(await (await client.post("/console/customers", data=typed)).text())
+    pages.append(await (await client.post("/console/overrides", data={**typed, "reason": "test"})).text())
+    pages.append(await (await client.get("/console/audit")).text())
+    for page in pages:
+        assert not [data for data in CLEAR_DATA if data in page]
+
+
+async def test_audit_is_filtered_and_paged(client: Client) -> None:
+    await sign_in(client)
+    token = await page_csrf(client, "/console/watches")
+    for number in range(53):
+        watch = {"csrf": token, "watch_id": f"W{number}", "description": "d", "item_id": "I"}
+        dates = dict.fromkeys(("purchase_from", "purchase_to", "return_from", "return_to"), "2026-12-01")
+        assert (await client.post("/console/watches", data={**watch, **dates}, allow_redirects=False)).status == 303
+    first = await (await client.get("/console/audit?action=watch.")).text()
+    assert "W52" in first and "watch/W0<" not in first and "Next page" in first
+    second = await (await client.get("/console/audit?action=watch.&offset=50")).text()
+    assert "watch/W0<" in second and "Next page" not in second and "Previous page" in second
+    signins = await (await client.get("/console/audit?action=console.sign")).text()
+    assert "console.sign-in" in signins and "watch.create" not in signins
+    nobody = await (await client.get("/console/audit?actor=nobody")).text()
+    assert "No audit entry matches" in nobody
