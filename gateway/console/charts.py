@@ -12,6 +12,13 @@ COLOURS = {
     "Denial": "#b3261e",
 }
 OTHER = "#6c7a89"
+LEGEND = {
+    "Authorization": "Approved",
+    "ContingentAuthorization": "Contingent",
+    "ManagerOverrideableDenial": "Manager may override",
+    "Denial": "Denied",
+    "undecided": "Undecided",
+}
 
 
 def _svg(height: int, label: str, body: str) -> Markup:
@@ -64,6 +71,6 @@ def day_columns(label: str, days: list[tuple[str, dict[str, int]]]) -> Markup:
     legend_x = left
     for kind, colour in [*COLOURS.items(), ("undecided", OTHER)]:
         parts.append(f'<rect x="{legend_x}" y="{base + 24}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{base + 33}">{escape(kind)}</text>')
-        legend_x += 14 + 7 * len(kind) + 16
+        parts.append(f'<text x="{legend_x + 14}" y="{base + 33}">{LEGEND[kind]}</text>')
+        legend_x += 14 + 6 * len(LEGEND[kind]) + 18
     return _svg(height, label, "".join(parts))

@@ -1,0 +1,177 @@
+"""The console in headless Chromium, as an analyst uses it: sign in, find a ticket a till opened, read its trace,
+grant an override and see the next denied return use it, activate a policy version, sign out. Every page's
+screenshot is kept (see tests/browser.py for where)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+
+from gateway.settings import Settings
+from tests.browser import chromium, require_chromium, screenshot_dir
+from tests.consoleutil import ADMIN, ADMIN_SECRET, AS_ADMIN, AS_TILL, console_gateway, console_settings
+from tests.policyutil import policy_xml
+from tests.serverutil import example, field
+
+ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+FRAUD_RULE = (
+    '<Rule id="reason" question="ReturnReason"><Answer in="FRAUD" action="Stop" code="D1"/>'
+    '<Answer otherwise="true"/><Answer missing="true"/></Rule>'
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    require_chromium()
+    yield from chromium()
+
+
+@pytest.fixture
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return screenshot_dir(tmp_path_factory)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    policy = tmp_path / "policy.xml"
+    policy.write_bytes(policy_xml(nonreceipted_rules=FRAUD_RULE))
+    return console_settings(tmp_path, policy_path=policy)
+
+
+class Analyst:
+    """The browser, driven a step at a time (each step runs in a thread while the gateway serves)."""
+
+    def __init__(self, driver: Any, base: str, shots: Path) -> None:
+        self.driver, self.base, self.shots = driver, base, shots
+
+    async def do(self, step: Callable[[], Any]) -> Any:
+        return await asyncio.to_thread(step)
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base + path)
+
+    def type(self, field_id: str, text: str) -> None:
+        element = self.driver.find_element("id", field_id)
+        element.clear()
+        element.send_keys(text)
+
+    def click(self, css: str) -> None:
+        self.driver.find_element("css selector", css).click()
+
+    def page(self) -> str:
+        return str(self.driver.find_element("tag name", "main").text)
+
+    def shot(self, name: str) -> None:
+        self.driver.save_screenshot(str(self.shots / f"{name}.png"))
+
+
+async def till(session: ClientSession, base: str, message_id: str, reason: str) -> str:
+    body = example("authorize_nonreceipted_with_positive_id", ("AUTH-0006-ID", message_id), ("WRONG-SIZE", reason))
+    async with session.post(f"{base}/v1/returns/authorize", data=body, headers=AS_TILL) as response:
+        assert response.status == 200
+        return await response.text()
+
+
+async def test_analyst_journey(aiohttp_server: ServerFactory, settings: Settings, browser: Any, shots: Path) -> None:
+    server = await aiohttp_server(console_gateway(settings))
+    base = str(server.make_url("")).rstrip("/")
+    analyst = Analyst(browser, base, shots)
+    async with ClientSession() as session:
+        denied = await till(session, base, "AUTH-B-1", "FRAUD")
+        assert field(denied, "Type") == "Denial"
+        ticket = field(denied, "TicketId")
+        second = policy_xml().replace(b'version="test-1"', b'version="test-2"')
+        async with session.put(f"{base}/v1/admin/policies/test-2", data=second, headers=AS_ADMIN) as uploaded:
+            assert uploaded.status == 201
+        await sign_in_and_find(analyst, ticket)
+        await grant_override(analyst)
+        used = await till(session, base, "AUTH-B-2", "FRAUD")
+        assert field(used, "CustomerServiceOverrideUsed") == "true" and field(used, "Type") != "Denial"
+        await see_override_used(analyst, field(used, "TicketId"))
+        await activate_and_sign_out(analyst)
+        async with session.get(f"{base}/v1/admin/policies/active", headers=AS_ADMIN) as active:
+            assert (await active.json())["version"] == "test-2"
+
+
+async def sign_in_and_find(analyst: Analyst, ticket: str) -> None:
+    def sign_in() -> None:
+        analyst.open("/console/")
+        analyst.shot("sign-in")
+        analyst.type("name", ADMIN.name)
+        analyst.type("secret", ADMIN_SECRET)
+        analyst.click("form[action='/console/sign-in'] button[type=submit]")
+        assert "Returns per day" in analyst.page()
+        analyst.shot("today")
+
+    def search() -> None:
+        analyst.open("/console/tickets")
+        analyst.click("details summary")
+        analyst.type("pid_type", "DriversLicense")
+        analyst.type("pid_issuer", "TX")
+        analyst.type("pid_number", "TX09876543")
+        analyst.click("form[aria-label='Search tickets'] button[type=submit]")
+        assert ticket in analyst.page() and "TX09876543" not in analyst.driver.page_source
+        analyst.shot("tickets")
+        analyst.click(f"a[href='/console/tickets/{ticket}']")
+        text = analyst.page()
+        assert "Rule trace of line 1" in text and "reason" in text and "D1" in text
+        analyst.driver.set_window_size(1280, 1500)
+        analyst.shot("ticket")
+        analyst.driver.set_window_size(1280, 800)
+
+    await analyst.do(sign_in)
+    await analyst.do(search)
+
+
+async def grant_override(analyst: Analyst) -> None:
+    def grant() -> None:
+        analyst.open("/console/overrides")
+        analyst.type("grant_pid_type", "DriversLicense")
+        analyst.type("grant_pid_issuer", "TX")
+        analyst.type("grant_pid_number", "TX09876543")
+        analyst.type("reason", "identity theft victim")
+        analyst.click("form[aria-label='Grant an override'] button[type=submit]")
+        assert "The override was granted" in analyst.page()
+        analyst.shot("overrides")
+
+    await analyst.do(grant)
+
+
+async def see_override_used(analyst: Analyst, ticket: str) -> None:
+    def look() -> None:
+        analyst.open(f"/console/tickets/{ticket}")
+        assert "customer service override used" in analyst.page()
+        for name, path in (
+            ("customers", "/console/customers"),
+            ("cashier", "/console/cashiers?cashier_id=C-0042"),
+            ("watches", "/console/watches"),
+            ("audit", "/console/audit"),
+        ):
+            analyst.open(path)
+            analyst.shot(name)
+        assert "override.grant" in analyst.page()
+
+    await analyst.do(look)
+
+
+async def activate_and_sign_out(analyst: Analyst) -> None:
+    def activate() -> None:
+        analyst.open("/console/policies/diff?a=test-1&b=test-2")
+        assert "rule reason" in analyst.page()
+        analyst.shot("policy-diff")
+        analyst.open("/console/policies")
+        analyst.click("button[aria-label='Activate version test-2']")
+        assert "Version test-2 is now active" in analyst.page()
+        analyst.shot("policies")
+        analyst.click("form[action='/console/sign-out'] button")
+        assert analyst.driver.find_element("id", "name") is not None
+        analyst.open("/console/tickets")
+        assert analyst.driver.current_url.endswith("/console/?expired=1")
+
+    await analyst.do(activate)
