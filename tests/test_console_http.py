@@ -212,3 +212,23 @@ async def test_audit_is_filtered_and_paged(client: Client) -> None:
     assert "console.sign-in" in signins and "watch.create" not in signins
     nobody = await (await client.get("/console/audit?actor=nobody")).text()
     assert "No audit entry matches" in nobody
+
+
+async def test_today_counts_returns_denials_and_refunds_of_the_period(client: Client) -> None:
+    ticket = await till_ticket(client)
+    final = example(
+        "final_result_approved",
+        ("T01291-20261120-000001", ticket),
+        ("01291-03-20261120-0412", "RT-CONSOLE-1"),
+        ("<StoreId>01291</StoreId>", "<StoreId>00455</StoreId>"),
+    )
+    response = await client.post("/v1/returns/final-result", data=final, headers=AS_TILL)
+    assert response.status == 200, await response.text()
+    await sign_in(client)
+    page = await (await client.get("/console/today?from=2026-11-20&to=2026-11-20")).text()
+    kpis = re.findall(r'<div class="value">([^<]+)</div>', page)
+    assert kpis[:3] == ["1", "1", "0"] and kpis[3].startswith("$") and kpis[3] != "$0.00"
+    assert "<svg" in page and 'role="img"' in page
+    other = await (await client.get("/console/today?from=2026-11-21&to=2026-11-30")).text()
+    assert re.findall(r'<div class="value">([^<]+)</div>', other) == ["0", "0", "0", "$0.00", "0"]
+    assert "No return was recorded in this period" in other

@@ -40,13 +40,14 @@ def _period(request: web.Request) -> tuple[date, date, str]:
 
 
 def _refund_total(refunds: list[dict[str, Any]]) -> Decimal:
+    """The stores' sums (exact on PostgreSQL, a float on SQLite), to the cent."""
     total = Decimal(0)
     for row in refunds:
         try:
-            total += Decimal(str(row["refund_amount"]))
+            total += Decimal(str(row["refund_amount"] or 0))
         except InvalidOperation:
             continue
-    return total
+    return total.quantize(Decimal("0.01"))
 
 
 def _figures(data: dict[str, Any], start: date, end: date) -> dict[str, Any]:
