@@ -13,7 +13,10 @@ import jinja2
 from aiohttp import web
 
 from gateway.console import audit, customers, policies, signin, tickets, today, watches
-from gateway.console.base import CONSOLE, PREFIX, ConsoleState, console_middleware
+from gateway.console.base import CONSOLE, LOG, PREFIX, ConsoleState, console_middleware
+from gateway.console.formatting import DEFAULT_LOCALE, LOCALES, Locales
+from gateway.keys import SETTINGS
+from gateway.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -32,7 +35,19 @@ def console_app() -> web.Application:
     return console
 
 
-def setup_console(app: web.Application, state: ConsoleState | None = None) -> None:
-    """Mount the console at /console/ on the gateway application."""
-    app[CONSOLE] = state or ConsoleState()
+def console_state(settings: Settings) -> ConsoleState:
+    """The console's settings: idle time and locales (an unknown locale falls back to the default, with a warning)."""
+    by_store = {}
+    for item in settings.console_store_locales:
+        store, _, tag = item.partition("=")
+        by_store[store.strip()] = tag.strip()
+    for tag in {settings.console_locale, *by_store.values()} - set(LOCALES):
+        LOG.warning("console locale %r is not one of %s; %s is used instead", tag, ", ".join(LOCALES), DEFAULT_LOCALE)
+    locales = Locales(by_store, settings.console_locale if settings.console_locale in LOCALES else DEFAULT_LOCALE)
+    return ConsoleState(idle_seconds=settings.console_idle_minutes * 60, locales=locales)
+
+
+def setup_console(app: web.Application) -> None:
+    """Mount the console at /console/ on the gateway application (after its settings are set)."""
+    app[CONSOLE] = console_state(app[SETTINGS])
     app.add_subapp(PREFIX, console_app())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def format_moment(value: object, locale: Locale) -> str:
 
 def format_number(value: object, locale: Locale, places: int = 2) -> str:
     try:
-        amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+        amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return "\u2014" if value is None else str(value)
     sign = "-" if amount < 0 else ""
@@ -83,6 +83,8 @@ def format_money(value: object, locale: Locale) -> str:
     if value is None or value == "":
         return "\u2014"
     number = format_number(value, locale)
+    if not any(character.isdigit() for character in number):
+        return number
     if number.startswith("-"):
         return "-" + locale.money.format(number[1:])
     return locale.money.format(number)
