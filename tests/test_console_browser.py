@@ -67,6 +67,22 @@ class Analyst:
     def page(self) -> str:
         return str(self.driver.find_element("tag name", "main").text)
 
+    def wait_for(self, text: str) -> None:
+        """Wait (after a click) until the page shows `text`; fail with the page shown when it never does."""
+        from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def shown(driver: Any) -> bool:
+            try:
+                return text in str(driver.find_element("tag name", "body").text)
+            except StaleElementReferenceException:
+                return False
+
+        try:
+            WebDriverWait(self.driver, 15).until(shown)
+        except TimeoutException:
+            raise AssertionError(f"{text!r} never shown; the page says: {self.page()[:500]}") from None
+
     def shot(self, name: str) -> None:
         self.driver.save_screenshot(str(self.shots / f"{name}.png"))
 
@@ -106,7 +122,7 @@ async def sign_in_and_find(analyst: Analyst, ticket: str) -> None:
         analyst.type("name", ADMIN.name)
         analyst.type("secret", ADMIN_SECRET)
         analyst.click("form[action='/console/sign-in'] button[type=submit]")
-        assert "Returns per day" in analyst.page()
+        analyst.wait_for("Returns per day")
         analyst.shot("today")
 
     def search() -> None:
@@ -116,9 +132,11 @@ async def sign_in_and_find(analyst: Analyst, ticket: str) -> None:
         analyst.type("pid_issuer", "TX")
         analyst.type("pid_number", "TX09876543")
         analyst.click("form[aria-label='Search tickets'] button[type=submit]")
+        analyst.wait_for("Newest first")
         assert ticket in analyst.page() and "TX09876543" not in analyst.driver.page_source
         analyst.shot("tickets")
         analyst.click(f"a[href='/console/tickets/{ticket}']")
+        analyst.wait_for("Rule trace of line 1")
         text = analyst.page()
         assert "Rule trace of line 1" in text and "reason" in text and "D1" in text
         analyst.driver.set_window_size(1280, 1500)
@@ -137,7 +155,7 @@ async def grant_override(analyst: Analyst) -> None:
         analyst.type("grant_pid_number", "TX09876543")
         analyst.type("reason", "identity theft victim")
         analyst.click("form[aria-label='Grant an override'] button[type=submit]")
-        assert "The override was granted" in analyst.page()
+        analyst.wait_for("The override was granted")
         analyst.shot("overrides")
 
     await analyst.do(grant)
@@ -167,11 +185,63 @@ async def activate_and_sign_out(analyst: Analyst) -> None:
         analyst.shot("policy-diff")
         analyst.open("/console/policies")
         analyst.click("button[aria-label='Activate version test-2']")
-        assert "Version test-2 is now active" in analyst.page()
+        analyst.wait_for("Version test-2 is now active")
         analyst.shot("policies")
         analyst.click("form[action='/console/sign-out'] button")
-        assert analyst.driver.find_element("id", "name") is not None
+        analyst.wait_for("Sign in with an admin credential")
         analyst.open("/console/tickets")
         assert analyst.driver.current_url.endswith("/console/?expired=1")
 
     await analyst.do(activate)
+
+
+UNLABELLED = """
+return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+  .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]')) && !e.getAttribute('aria-label')
+               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML.slice(0, 80));
+"""
+
+
+async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
+    aiohttp_server: ServerFactory, settings: Settings, browser: Any, shots: Path
+) -> None:
+    server = await aiohttp_server(console_gateway(settings))
+    base = str(server.make_url("")).rstrip("/")
+    analyst = Analyst(browser, base, shots)
+    async with ClientSession() as session:
+        ticket = field(await till(session, base, "AUTH-K-1", "FRAUD"), "TicketId")
+
+    def check() -> None:
+        from selenium.webdriver.common.keys import Keys
+
+        analyst.open("/console/")
+        analyst.type("name", ADMIN.name)
+        analyst.type("secret", ADMIN_SECRET + Keys.ENTER)
+        analyst.wait_for("Returns per day")
+        analyst.driver.set_window_size(820, 1180)
+        for path in (
+            "/console/today",
+            "/console/tickets",
+            f"/console/tickets/{ticket}",
+            "/console/customers",
+            "/console/overrides",
+            "/console/watches",
+            "/console/policies",
+            "/console/audit",
+        ):
+            analyst.open(path)
+            assert analyst.driver.execute_script(UNLABELLED) == [], path
+            overflow = analyst.driver.execute_script("return document.body.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than a tablet"
+        analyst.shot("ticket-tablet")
+        body = analyst.driver.find_element("tag name", "body")
+        body.send_keys(Keys.TAB)
+        assert analyst.driver.switch_to.active_element.text == "Skip to content"
+        analyst.open("/console/overrides")
+        heading = analyst.driver.find_element("css selector", "th[data-sort] button")
+        heading.send_keys(Keys.ENTER)
+        assert heading.find_element("xpath", "..").get_attribute("aria-sort") == "ascending"
+        analyst.driver.set_window_size(1280, 800)
+
+    await analyst.do(check)
