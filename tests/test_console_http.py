@@ -232,3 +232,22 @@ async def test_today_counts_returns_denials_and_refunds_of_the_period(client: Cl
     other = await (await client.get("/console/today?from=2026-11-21&to=2026-11-30")).text()
     assert re.findall(r'<div class="value">([^<]+)</div>', other) == ["0", "0", "0", "$0.00", "0"]
     assert "No return was recorded in this period" in other
+
+
+async def test_every_page_answers_on_a_filled_database(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    """Synthetic tickets (bench/fill_db.py: no attempts, thousands of exceptions per cashier) on every page."""
+    from bench.fill_db import fill
+
+    settings = console_settings(tmp_path)
+    fill(settings.db_path, 3_000)
+    client = await aiohttp_client(console_gateway(settings))
+    await sign_in(client)
+    token = await page_csrf(client, "/console/tickets")
+    extra = ("/console/tickets/TFILL-000000007", "/console/cashiers?cashier_id=E7", "/console/today?from=2026-01-01")
+    for path in (*PAGES, *extra):
+        response = await client.get(path)
+        assert response.status < 500 and "Traceback" not in await response.text(), path
+    found = await (await client.post("/console/tickets", data={"csrf": token, "status": "completed"})).text()
+    assert found.count("/console/tickets/TFILL-") == 50 and "Next page" in found
+    page = await (await client.get("/console/today?from=2026-01-01&to=2026-12-31")).text()
+    assert re.findall(r'<div class="value">([^<]+)</div>', page)[0] == "3,000"

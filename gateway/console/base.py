@@ -159,7 +159,7 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     session = cookie_keeper.read(request.cookies.get(COOKIE))
     if session is None or not still_admin(request, session.name):
         if request.method == "GET":
-            raise web.HTTPSeeOther(PREFIX + "/?expired=1")
+            raise web.HTTPSeeOther(PREFIX + ("/?expired=1" if COOKIE in request.cookies else "/"))
         return _error(request, 401, "Your session has ended. Sign in again; nothing was changed.")
     request[SESSION] = session
     if request.method == "POST":
