@@ -56,3 +56,18 @@ async def test_ticket_page_writes_the_stores_format(aiohttp_client: ClientFactor
     await sign_in(client)
     page = await (await client.get(f"/console/tickets/{ticket}")).text()
     assert "20.11.2026" in page and "39,99\u00a0\u20ac" in page
+
+
+def test_the_session_cookie_is_secure_over_tls() -> None:
+    import ssl
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from gateway.console.base import set_cookie
+    from gateway.console.session import COOKIE
+
+    for context, secure in ((None, False), (ssl.create_default_context(), True)):
+        response = web.Response()
+        set_cookie(make_mocked_request("GET", "/console/today", sslcontext=context), response, "value")
+        morsel = response.cookies[COOKIE]
+        assert bool(morsel["secure"]) is secure and morsel["httponly"] is True and morsel["samesite"] == "Strict"
