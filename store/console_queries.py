@@ -49,6 +49,16 @@ def ticket_extras(ticket_id: str) -> Job:
     return job
 
 
+def ticket_customer_key(ticket_id: str) -> Job:
+    """The keyed hash of the positive ID a ticket names (None when it names none), to read that customer's history."""
+
+    def job(connection: sqlite3.Connection) -> str | None:
+        found = rows(connection, "SELECT positive_id_hash FROM tickets WHERE ticket_id = ?", ticket_id)
+        return found[0]["positive_id_hash"] if found else None
+
+    return job
+
+
 def ticket_lines(ticket_id: str) -> Job:
     """Every attempt's lines as the till sent them (item, sale, quantity, price), for the ticket page."""
 

@@ -251,3 +251,15 @@ async def test_every_page_answers_on_a_filled_database(aiohttp_client: ClientFac
     assert found.count("/console/tickets/TFILL-") == 50 and "Next page" in found
     page = await (await client.get("/console/today?from=2026-01-01&to=2026-12-31")).text()
     assert re.findall(r'<div class="value">([^<]+)</div>', page)[0] == "3,000"
+
+
+async def test_the_ticket_leads_to_its_customers_history(client: Client) -> None:
+    ticket = await till_ticket(client)
+    await sign_in(client)
+    page = await (await client.get(f"/console/tickets/{ticket}")).text()
+    assert f"/console/tickets/{ticket}/customer" in page
+    history = await client.get(f"/console/tickets/{ticket}/customer")
+    text = await history.text()
+    assert history.status == 200 and "DriversLicense/TX ****6543" in text and "type the positive ID" in text
+    assert not [data for data in CLEAR_DATA if data in text]
+    assert (await client.get("/console/tickets/T-NONE/customer")).status == 404

@@ -13,7 +13,7 @@ from gateway.keys import SERVICE, STORE
 from handlers.decision_json import expand
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash, unseal
-from store import console_queries
+from store import admin_queries, console_queries
 from store.queries import TicketFilter
 
 routes = web.RouteTableDef()
@@ -133,6 +133,20 @@ async def _ticket_page(request: web.Request, revealed: dict[str, object] | None)
 @routes.get("/tickets/{ticket_id}")
 async def ticket_page(request: web.Request) -> web.Response:
     return await _ticket_page(request, None)
+
+
+@routes.get("/tickets/{ticket_id}/customer")
+async def ticket_customer(request: web.Request) -> web.Response:
+    """The history of the ticket's customer, found by the stored hash (nothing personal in the address); changing
+    overrides or counts still needs the positive ID typed on the Customers page."""
+    ticket = await _ticket(request, request.match_info["ticket_id"][:80])
+    store = request.config_dict[STORE]
+    customer = await store.query(console_queries.ticket_customer_key(ticket["ticket_id"]))
+    if not customer:
+        raise web.HTTPNotFound(reason="This ticket names no positive ID, so it has no customer history.")
+    history = await store.query(admin_queries.customer_history(customer))
+    context = {"title": f"Customer {ticket['positive_id_display']}", "history": history, "pid_token": ""}
+    return render(request, "customer.html", {**context, "from_ticket": ticket["ticket_id"]})
 
 
 @routes.post("/tickets/{ticket_id}/reveal")
