@@ -32,7 +32,7 @@ def browser() -> Iterator[Any]:
     yield from chromium()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return screenshot_dir(tmp_path_factory)
 
