@@ -245,3 +245,17 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
         analyst.driver.set_window_size(1280, 800)
 
     await analyst.do(check)
+
+
+def test_missing_chromium_skips_with_its_reason_unless_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests import browser as chromium_setup
+
+    monkeypatch.setattr(chromium_setup, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("RETURNS_GATEWAY_TEST_REQUIRE", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium is not installed"):
+        require_chromium()
+    monkeypatch.setenv("RETURNS_GATEWAY_TEST_REQUIRE", "postgresql chromium")
+    with pytest.raises(pytest.fail.Exception, match="names chromium"):
+        require_chromium()
