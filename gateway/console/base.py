@@ -24,6 +24,7 @@ from gateway.credentials import Credential
 from gateway.errors import GatewayError
 from gateway.keys import SERVICE
 from handlers.errors import DomainError
+from handlers.policy_model import PolicySet
 from store.records import Stamp
 
 LOG = logging.getLogger("returns_gateway.console")
@@ -47,6 +48,7 @@ class ConsoleState:
     clock: Callable[[], float] = time.time
     locales: Locales = field(default_factory=lambda: Locales({}))
     keeper: Keeper | None = None
+    checked_policies: dict[str, tuple[PolicySet | None, list[str]]] = field(default_factory=dict)
 
     def keeper_for(self, request: web.Request) -> Keeper:
         if self.keeper is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.console.base import PREFIX, actor, field_text, render
+from gateway.console.base import PREFIX, actor, field_text, render, state
 from gateway.keys import ADMIN, SCHEMAS
 from gateway.policies import load_policy_bytes
 from handlers.errors import PolicyInvalid, PreconditionFailed
@@ -15,15 +15,22 @@ from handlers.policy_diff import diff_policy_sets
 from handlers.policy_model import PolicySet
 
 routes = web.RouteTableDef()
+CHECKED_KEPT = 32
 
 
 async def _load(request: web.Request, version: str) -> tuple[PolicySet | None, list[str]]:
-    """A stored version loaded and checked now: the set, or the problems the loader finds."""
+    """A stored version loaded and checked: the set, or the problems the loader finds (kept by content ETag, so a
+    version is parsed and checked once per process)."""
     stored = await request.config_dict[ADMIN].policy(version)
-    try:
-        return load_policy_bytes(bytes(stored["content"]), request.config_dict[SCHEMAS]), []
-    except PolicyInvalid as error:
-        return None, [error.message, *(str(problem) for problem in error.problems)]
+    checked = state(request).checked_policies
+    if stored["etag"] not in checked:
+        try:
+            checked[stored["etag"]] = load_policy_bytes(bytes(stored["content"]), request.config_dict[SCHEMAS]), []
+        except PolicyInvalid as error:
+            checked[stored["etag"]] = None, [error.message, *(str(problem) for problem in error.problems)]
+        while len(checked) > CHECKED_KEPT:
+            del checked[next(iter(checked))]
+    return checked[stored["etag"]]
 
 
 async def _versions(request: web.Request) -> list[dict[str, Any]]:
