@@ -21,6 +21,7 @@ from tests.consoleutil import (
     Client,
     console_gateway,
     console_settings,
+    csrf_of,
     page_csrf,
     sign_in,
 )
@@ -263,3 +264,16 @@ async def test_the_ticket_leads_to_its_customers_history(client: Client) -> None
     assert history.status == 200 and "DriversLicense/TX ****6543" in text and "type the positive ID" in text
     assert not [data for data in CLEAR_DATA if data in text]
     assert (await client.get("/console/tickets/T-NONE/customer")).status == 404
+
+
+async def test_without_credentials_the_local_user_signs_in(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    from gateway.settings import load_settings
+
+    client = await aiohttp_client(console_gateway(load_settings(environ={}, db_path=tmp_path / "open.db")))
+    page = await (await client.get("/console/")).text()
+    assert "you sign in as <strong>local</strong>" in page
+    response = await client.post(
+        "/console/sign-in", data={"csrf": csrf_of(page), "name": "local"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert "Signed in as <strong>local</strong>" in await (await client.get("/console/today")).text()
