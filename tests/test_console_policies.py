@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -68,3 +69,23 @@ async def test_activation_with_the_etag_and_the_stale_page_refused(client: Clien
     text = await stale.text()
     assert stale.status == 412 and "changed since this page was drawn" in text and "Nothing was changed" in text
     assert active_version(settings.db_path) == "test-2"
+
+
+async def test_upload_checks_the_file_and_stores_a_new_version(client: Client, settings: Settings) -> None:
+    token = await page_csrf(client, "/console/policies")
+    third = policy_xml(nonreceipted_rules=FRAUD_RULE).replace(b'version="test-1"', b'version="test-3"')
+    form = aiohttp.FormData({"csrf": token})
+    form.add_field("policy", third, filename="policy.xml", content_type="application/xml")
+    stored = await client.post("/console/policies/upload", data=form)
+    assert stored.status == 200 and "Version test-3 passed every check" in await stored.text()
+    again = aiohttp.FormData({"csrf": token})
+    again.add_field("policy", third, filename="policy.xml", content_type="application/xml")
+    refused = await client.post("/console/policies/upload", data=again)
+    assert refused.status == 409 and "already stored" in await refused.text()
+    broken = aiohttp.FormData({"csrf": token})
+    broken.add_field("policy", third.replace(b'code="D1"', b'code="NOPE"'), filename="p.xml")
+    invalid = await client.post("/console/policies/upload", data=broken)
+    assert invalid.status == 400 and "Not stored" in await invalid.text()
+    with sqlite3.connect(settings.db_path) as connection:
+        versions = [row[0] for row in connection.execute("SELECT version FROM policy_versions ORDER BY version")]
+    assert versions == ["test-1", "test-2", "test-3"]

@@ -23,7 +23,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def console_app() -> web.Application:
     """The console as a sub-application (its own middleware: sessions, CSRF, error pages)."""
-    console = web.Application(middlewares=[console_middleware])
+    console = web.Application(middlewares=[console_middleware], client_max_size=5 * 1024 * 1024)
     aiohttp_jinja2.setup(
         console,
         loader=jinja2.PackageLoader("gateway.console", "templates"),

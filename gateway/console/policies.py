@@ -43,6 +43,16 @@ async def _versions(request: web.Request) -> list[dict[str, Any]]:
     return versions[::-1]
 
 
+def _notice(request: web.Request) -> str:
+    if "activated" in request.query:
+        return f"Version {request.query['activated'][:40]} is now active."
+    if "uploaded" in request.query:
+        return (
+            f"Version {request.query['uploaded'][:40]} passed every check and is stored; compare it, then activate it."
+        )
+    return ""
+
+
 async def _page(request: web.Request, problem: str = "", status: int = 200) -> web.Response:
     versions = await _versions(request)
     active = next((v for v in versions if v["active"]), None)
@@ -51,7 +61,7 @@ async def _page(request: web.Request, problem: str = "", status: int = 200) -> w
         "versions": versions,
         "active": active,
         "problem": problem,
-        "notice": f"Version {request.query['activated']} is now active." if "activated" in request.query else "",
+        "notice": _notice(request),
     }
     return render(request, "policies.html", context, status=status)
 
@@ -79,6 +89,27 @@ async def activate(request: web.Request) -> web.StreamResponse:
         )
         return await _page(request, problem, 412)
     raise web.HTTPSeeOther(f"{PREFIX}/policies?activated={version}")
+
+
+@routes.post("/policies/upload")
+async def upload(request: web.Request) -> web.StreamResponse:
+    """Store a new version from a file; the loader checks it first and its problems are shown if it has any."""
+    sent = (await request.post()).get("policy")
+    if not isinstance(sent, web.FileField):
+        return await _page(request, "Choose a policy file (XML) to upload.", 400)
+    content = sent.file.read()
+    try:
+        policy_set = load_policy_bytes(content, request.config_dict[SCHEMAS])
+    except PolicyInvalid as error:
+        found = "; ".join(str(problem) for problem in error.problems[:5])
+        return await _page(request, f"Not stored: {error.message}. {found}", 400)
+    try:
+        await request.config_dict[ADMIN].upload_policy(policy_set, content, None, actor(request))
+    except PreconditionFailed:
+        return await _page(
+            request, f"Version {policy_set.version} is already stored: give the file a new version.", 409
+        )
+    raise web.HTTPSeeOther(f"{PREFIX}/policies?uploaded={policy_set.version}")
 
 
 @routes.get("/policies/diff")
