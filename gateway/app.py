@@ -10,6 +10,7 @@ from aiohttp import web
 
 from gateway.admin_views import routes as admin_routes
 from gateway.auth import GUARD, Guard, auth_middleware
+from gateway.console import setup_console
 from gateway.faults import fault_middleware
 from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(routes)
     app.add_routes(admin_routes)
     app.add_routes(loyalty_routes)
+    setup_console(app)
     return app
 
 

@@ -15,6 +15,7 @@ from gateway.credentials import Credential
 from gateway.errors import GatewayError, Issue
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+CONSOLE_PREFIX = "/console/"  # the console signs its users in itself (gateway.console)
 ADMIN_PREFIXES = ("/v1/admin", "/metrics")
 LOCAL = Credential("local", "loopback", ("*",), admin=True)
 
@@ -135,7 +136,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
     With no credential configured the gateway only listens on loopback, and nothing is rate limited.
     """
-    if request.path in OPEN_PATHS:
+    if request.path in OPEN_PATHS or request.path.startswith(CONSOLE_PREFIX) or request.path == "/console":
         return await handler(request)
     guard = request.app[GUARD]
     identity = guard.identify(request)

@@ -34,7 +34,9 @@ class Settings:
     the gateway listens on loopback only.  rate_limit, rate_burst: requests per second and burst per caller.
     body_timeout: seconds a request body may take to arrive.  override_days, max_overrides: how long a customer
     service override lasts, and how many a customer may be granted.  tls_cert, tls_key, client_ca: PEM files to serve
-    HTTPS and accept client certificates.
+    HTTPS and accept client certificates.  console_idle_minutes: a console session ends after this long unused.
+    console_locale: the locale of dates and money in the console (en-US, en-CA, fr-CA, en-GB, fr-FR, de-DE);
+    console_store_locales: other locales of some stores, as "STORE=LOCALE" items.
     """
 
     db_path: Path = Path("returns-gateway.db")
@@ -58,6 +60,9 @@ class Settings:
     tls_cert: str = ""
     tls_key: str = ""
     client_ca: str = ""
+    console_idle_minutes: int = 15
+    console_locale: str = "en-US"
+    console_store_locales: tuple[str, ...] = ()
 
 
 def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
