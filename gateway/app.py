@@ -18,6 +18,7 @@ from gateway.policies import load_loyalty_program, load_policy_bytes
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
+from gateway.wsdl import routes as wsdl_routes
 from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
 from handlers.loyalty_service import LoyaltyService
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(routes)
     app.add_routes(admin_routes)
     app.add_routes(loyalty_routes)
+    app.add_routes(wsdl_routes)
     return app
 
 
@@ -77,8 +79,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
-    LOG.info("serving policy set %s from %s on database %s", policy_set.version, settings.policy_path, settings.db_path)
+    if policy_set is served:
+        LOG.info("serving policy set %s from file %s", policy_set.version, settings.policy_path)
+    else:
+        LOG.info(
+            "serving policy set %s from the database (the active version; %s is file %s)",
+            policy_set.version,
+            served.version,
+            settings.policy_path,
+        )
+    LOG.info("database %s open", settings.db_path)
     try:
         yield
     finally:
+        LOG.info("shutting down: in-flight requests finished, closing database %s", settings.db_path)
         await store.close()

@@ -11,7 +11,7 @@ import xmlschema
 from lxml import etree
 
 from gateway.errors import GatewayError
-from gateway.schemas import XSD_DIR, default_registry
+from gateway.schemas import default_registry, xsd_dir
 from gateway.xmlio import parse_xml
 from handlers.codecs import CODECS, codec_for
 from handlers.service import serialize
@@ -22,7 +22,7 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.xml"))
 INVALID = CORPUS / "invalid"
 INVALID_CASES = tomllib.loads((INVALID / "cases.toml").read_text(encoding="utf-8"))
 MESSAGE_SCHEMAS = sorted(
-    path for path in XSD_DIR.glob("*.xsd") if path.name not in ("common.xsd", "policy.xsd", "loyalty.xsd")
+    path for path in xsd_dir().glob("*.xsd") if path.name not in ("common.xsd", "policy.xsd", "loyalty.xsd")
 )
 
 
@@ -39,7 +39,7 @@ def test_the_invalid_corpus_is_large_enough() -> None:
 
 def test_every_schema_element_is_documented() -> None:
     xs = "{http://www.w3.org/2001/XMLSchema}"
-    for path in XSD_DIR.glob("*.xsd"):
+    for path in xsd_dir().glob("*.xsd"):
         tree = etree.parse(str(path))
         for node in tree.iter(f"{xs}element", f"{xs}complexType", f"{xs}simpleType"):
             if node.get("name") or node.tag == f"{xs}element":
@@ -50,7 +50,7 @@ def test_every_schema_element_is_documented() -> None:
 def test_schemas_share_one_versioned_namespace() -> None:
     namespaces = {etree.parse(str(path)).getroot().get("targetNamespace") for path in MESSAGE_SCHEMAS}
     assert namespaces == {"urn:returns-gateway:messages:v1"}
-    every = {etree.parse(str(path)).getroot().get("targetNamespace", "") for path in XSD_DIR.glob("*.xsd")}
+    every = {etree.parse(str(path)).getroot().get("targetNamespace", "") for path in xsd_dir().glob("*.xsd")}
     assert all(namespace.endswith(":v1") for namespace in every)
 
 
