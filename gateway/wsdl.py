@@ -57,10 +57,9 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 def _messages() -> str:
     parts = []
     for name, (request, response) in _OPERATIONS.items():
-        parts.append(f'  <wsdl:message name="{name}Request"><wsdl:part name="body" element="m:{request}"/></wsdl:message>')
-        parts.append(
-            f'  <wsdl:message name="{name}Response"><wsdl:part name="body" element="m:{response}"/></wsdl:message>'
-        )
+        for suffix, element in (("Request", request), ("Response", response)):
+            part = f'<wsdl:part name="body" element="m:{element}"/>'
+            parts.append(f'  <wsdl:message name="{name}{suffix}">{part}</wsdl:message>')
     return "\n".join(parts)
 
 
@@ -74,7 +73,8 @@ def _port_operations() -> str:
 
 def _binding(name: str, prefix: str) -> str:
     operations = "\n".join(
-        f'    <wsdl:operation name="{operation}"><{prefix}:operation soapAction="{ACTIONS[operation]}" style="document"/>'
+        f'    <wsdl:operation name="{operation}">'
+        f'<{prefix}:operation soapAction="{ACTIONS[operation]}" style="document"/>'
         f'<wsdl:input><{prefix}:body use="literal"/></wsdl:input><wsdl:output><{prefix}:body use="literal"/>'
         f'</wsdl:output><wsdl:fault name="Fault"><{prefix}:fault name="Fault" use="literal"/></wsdl:fault>'
         f"</wsdl:operation>"
@@ -91,7 +91,8 @@ def document(base_url: str) -> str:
     """The WSDL for a gateway reachable at base_url (scheme, host and port, no trailing slash)."""
     base = escape(base_url, quote=True)
     imports = "\n".join(
-        f'      <xs:import namespace="{MESSAGES_NS}" schemaLocation="{base}{SCHEMAS_PATH}/{name}"/>' for name in _IMPORTED
+        f'      <xs:import namespace="{MESSAGES_NS}" schemaLocation="{base}{SCHEMAS_PATH}/{name}"/>'
+        for name in _IMPORTED
     )
     bindings = _binding("ReturnsSoap11", "soap") + "\n" + _binding("ReturnsSoap12", "soap12")
     return _TEMPLATE.format(

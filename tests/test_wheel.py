@@ -24,7 +24,9 @@ SOURCES = ("pyproject.toml", "README.md", "gateway", "handlers", "store", "xsd",
 
 
 def _run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +41,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(origin, source / name)
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", base / "dist", source, cwd=base)
+    built = _run(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", base / "dist", source, cwd=base
+    )
     assert built.returncode == 0, built.stderr
     venv = base / "venv"
     created = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=base)
     assert created.returncode == 0, created.stderr
     purelib = Path(
-        _run(venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=base).stdout.strip()
+        _run(
+            venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=base
+        ).stdout.strip()
     )
     (purelib / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     wheel = next((base / "dist").glob("returns_gateway-*.whl"))
@@ -96,7 +102,9 @@ def test_serve_with_no_options_and_authorize(installed: Path, empty: Path) -> No
     port = free_port()
     env = _environment(RETURNS_GATEWAY_PORT=str(port))
     with (empty / "server.log").open("wb") as log:
-        server = subprocess.Popen([installed / "bin" / "returns-gateway", "serve"], cwd=empty, env=env, stdout=log, stderr=log)
+        server = subprocess.Popen(
+            [installed / "bin" / "returns-gateway", "serve"], cwd=empty, env=env, stdout=log, stderr=log
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base, server, empty / "server.log", None)
