@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from gateway.credentials import Credential
+from gateway.credentials import Credential, subject_key
 from gateway.errors import GatewayError, Issue
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
@@ -94,8 +94,8 @@ class Guard:
         peer = transport.get_extra_info("peercert") if transport is not None else None
         if not peer:
             return None
-        subject = ",".join(f"{key}={value}" for part in peer.get("subject", ()) for key, value in part)
-        return next((c for c in self.credentials if c.kind == "cert" and c.subject == subject), None)
+        subject = subject_key(pair for part in peer.get("subject", ()) for pair in part)
+        return next((c for c in self.credentials if c.kind == "cert" and c.key == subject), None)
 
     def admit(self, name: str) -> None:
         """Take a token from the caller's bucket, or refuse with the seconds until one is back."""
