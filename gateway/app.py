@@ -15,6 +15,7 @@ from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_loyalty_program, load_policy_bytes
+from gateway.problems import problem_middleware
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
@@ -37,7 +38,7 @@ def _now() -> str:
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
     largest = max(settings.max_body_bytes, settings.max_batch_bytes)
-    middlewares = [metrics_middleware, fault_middleware, auth_middleware]
+    middlewares = [metrics_middleware, fault_middleware, problem_middleware, auth_middleware]
     app = web.Application(client_max_size=largest, middlewares=middlewares)
     app[SETTINGS] = settings
     app[GUARD] = Guard(settings.credentials, settings.rate_limit, settings.rate_burst)
