@@ -27,6 +27,7 @@ class HelpFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         silent = action.default in (None, False, argparse.SUPPRESS) or not action.option_strings
+        silent = silent or "key" in action.dest or "secret" in action.dest  # never print a secret from the env
         if silent or "default" in text:
             return text
         return f"{text} (default: %(default)s)"

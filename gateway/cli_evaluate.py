@@ -35,9 +35,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "to stderr. Exit 0 on success, 1 when the request or policy is invalid, 2 on usage or I/O errors."
         ),
     )
-    parser.add_argument("request", type=Path, metavar="REQUEST.xml")
-    parser.add_argument("--policy", type=Path, default=EXAMPLE_POLICY, help="policy set (default: shipped example)")
-    parser.add_argument("--history", type=Path, help="JSON file with the customer's and cashier's history")
+    parser.add_argument("request", type=Path, metavar="REQUEST.xml", help="an AuthorizeReturnRequest message")
+    parser.add_argument("--policy", type=Path, default=EXAMPLE_POLICY, help="policy set (default: the shipped policy)")
+    parser.add_argument(
+        "--history",
+        type=Path,
+        help="JSON file with the customer's and cashier's history, as docs/history.schema.json describes "
+        "(example: examples/history.json; default: no history)",
+    )
     parser.add_argument("--today", type=date.fromisoformat, help="return date (default: the business date)")
     parser.add_argument("--explain", action="store_true", help="write the decision trace to stderr")
     parser.set_defaults(run=run_evaluate)
@@ -49,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="check a policy document",
         description="Check a policy set. Prints a summary, or every problem with its line. Exit 0 or 1.",
     )
-    check.add_argument("policy", type=Path, metavar="POLICY.xml")
+    check.add_argument("policy", type=Path, metavar="POLICY.xml", help="the policy set document")
     check.set_defaults(run=run_check)
 
 
