@@ -34,7 +34,7 @@ def test_every_option_has_help_and_its_default(
     command: str, parser: argparse.ArgumentParser, action: argparse.Action
 ) -> None:
     assert action.help, f"{command} {action.dest} has no help"
-    shown = parser.formatter_class(parser.prog)._expand_help(action) if action.option_strings else action.help
+    shown = parser._get_formatter()._expand_help(action) if action.option_strings else action.help
     has_default = action.default not in (None, False) and not isinstance(action, argparse._StoreTrueAction)
     if has_default:
         assert "default" in shown, f"{command} {action.option_strings} does not show its default"
