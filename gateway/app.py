@@ -93,5 +93,5 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        LOG.info("shutting down: in-flight requests finished, closing database %s", settings.db_path)
+        LOG.info("in-flight requests finished; closing database %s", settings.db_path)
         await store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import errno
 import logging
@@ -195,6 +196,7 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
     LOG.info("listening on %s://%s:%s", "https" if context else "http", settings.host, settings.port)
     app = create_app(settings)
     app.on_startup.append(settle_heap)
+    app.on_shutdown.append(ignore_further_signals)
     web.run_app(
         app,
         sock=sock,
@@ -204,6 +206,15 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
         shutdown_timeout=DRAIN_SECONDS,
         print=None,
     )
+
+
+async def ignore_further_signals(app: web.Application) -> None:
+    """Once shutting down, a second SIGTERM or Ctrl-C is noted, not obeyed: interrupting the drain would leave the
+    database's threads running (use SIGKILL to stop at once)."""
+    LOG.info("shutting down: draining in-flight requests (up to %.0f seconds)", DRAIN_SECONDS)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, LOG.info, "already shutting down")
 
 
 async def settle_heap(app: web.Application) -> None:
