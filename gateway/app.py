@@ -20,6 +20,7 @@ from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
 from gateway.wsdl import routes as wsdl_routes
+from gateway.wsdl import soap_address_middleware
 from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
 from handlers.loyalty_service import LoyaltyService
@@ -38,7 +39,7 @@ def _now() -> str:
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
     largest = max(settings.max_body_bytes, settings.max_batch_bytes)
-    middlewares = [metrics_middleware, fault_middleware, problem_middleware, auth_middleware]
+    middlewares = [metrics_middleware, fault_middleware, problem_middleware, soap_address_middleware, auth_middleware]
     app = web.Application(client_max_size=largest, middlewares=middlewares)
     app[SETTINGS] = settings
     app[GUARD] = Guard(settings.credentials, settings.rate_limit, settings.rate_burst)

@@ -15,6 +15,8 @@ from gateway.credentials import Credential, subject_key
 from gateway.errors import GatewayError, Issue
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+# The published contract (the WSDL and the schemas it imports) is no secret: client generators fetch it unsigned.
+CONTRACT_PREFIXES = ("/v1/returns/soap", "/v1/returns/schemas/")
 ADMIN_PREFIXES = ("/v1/admin", "/metrics")
 LOCAL = Credential("local", "loopback", ("*",), admin=True)
 
@@ -135,7 +137,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
     With no credential configured the gateway only listens on loopback, and nothing is rate limited.
     """
-    if request.path in OPEN_PATHS:
+    if request.path in OPEN_PATHS or (request.method == "GET" and request.path.startswith(CONTRACT_PREFIXES)):
         return await handler(request)
     guard = request.app[GUARD]
     identity = guard.identify(request)

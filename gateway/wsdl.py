@@ -12,9 +12,12 @@ from __future__ import annotations
 from html import escape
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from gateway.errors import NotFound
+from gateway.intake import SOAP_KEY
 from gateway.schemas import MESSAGES_NS, schema_files
+from gateway.soap import Soap
 from gateway.views import messages
 
 SOAP_PATH = "/v1/returns/soap"
@@ -109,6 +112,15 @@ def document(base_url: str) -> str:
 
 routes = web.RouteTableDef()
 routes.post(SOAP_PATH)(messages)
+
+
+@web.middleware
+async def soap_address_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """At the SOAP address every answer is SOAP: a refusal made before the envelope is read (authentication, rate
+    limit) comes back as a SOAP Fault too, SOAP 1.2 for application/soap+xml and SOAP 1.1 otherwise."""
+    if request.method == "POST" and request.path == SOAP_PATH:
+        request[SOAP_KEY] = Soap.V12 if request.content_type == "application/soap+xml" else Soap.V11
+    return await handler(request)
 
 
 @routes.get(SOAP_PATH)

@@ -13,6 +13,7 @@ import zeep.exceptions
 import zeep.plugins
 from lxml import etree
 
+from gateway.credentials import new_credential, to_toml
 from gateway.schemas import MESSAGES_NS
 from tests.conftest import EXAMPLES
 from tests.serverproc import serving
@@ -77,3 +78,15 @@ def test_the_wsdl_names_both_bindings_and_imports_served_schemas(base: str) -> N
     client = zeep.Client(f"{base}/v1/returns/soap?wsdl")
     assert set(client.wsdl.services["ReturnsGateway"].ports) == set(SOAP)
     assert client.get_element(f"{{{MESSAGES_NS}}}Fault") is not None
+
+
+def test_the_contract_is_public_but_the_operations_are_not(tmp_path: Path) -> None:
+    credential, _ = new_credential("till", "api-key", ("01291",), False, "")
+    (tmp_path / "returns-gateway.toml").write_text(to_toml(credential))
+    with serving(tmp_path) as (url, _):
+        client = zeep.Client(f"{url}/v1/returns/soap?wsdl")
+        service = client.bind("ReturnsGateway", "ReturnsSoap11")
+        with pytest.raises(zeep.exceptions.Fault) as refused:
+            service.Authorize(**message(client, "authorize_receipted_single.xml"))
+    fault = refused.value.detail.find(f"{{{MESSAGES_NS}}}Fault")
+    assert fault is not None and fault.findtext(f"{{{MESSAGES_NS}}}Code") == "UNAUTHENTICATED"
