@@ -53,6 +53,19 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+def _log_policy_source(policy_set: PolicySet, served: PolicySet, settings: Settings) -> None:
+    """Say whether the policy in force is the file's or a version activated earlier and kept in the database."""
+    if policy_set is served:
+        LOG.info("serving policy set %s from file %s", policy_set.version, settings.policy_path)
+        return
+    LOG.info(
+        "serving policy set %s from the database (the active version; %s is file %s)",
+        policy_set.version,
+        served.version,
+        settings.policy_path,
+    )
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Open the store and load the policy; on shutdown, close the store after in-flight requests finished."""
     settings, schemas = app[SETTINGS], app[SCHEMAS]
@@ -81,15 +94,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
-    if policy_set is served:
-        LOG.info("serving policy set %s from file %s", policy_set.version, settings.policy_path)
-    else:
-        LOG.info(
-            "serving policy set %s from the database (the active version; %s is file %s)",
-            policy_set.version,
-            served.version,
-            settings.policy_path,
-        )
+    _log_policy_source(policy_set, served, settings)
     LOG.info("database %s open", settings.db_path)
     try:
         yield

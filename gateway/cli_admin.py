@@ -23,7 +23,7 @@ from store.sqlite import SqliteStore
 T = TypeVar("T")
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _credentials_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     credentials = commands.add_parser("credentials", help="manage caller credentials")
     actions = credentials.add_subparsers(dest="credentials_command", required=True, metavar="ACTION")
     add = actions.add_parser(
@@ -46,6 +46,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="settings file to append to")
     add.set_defaults(run=run_add)
 
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _credentials_commands(commands)
     purge = commands.add_parser(
         "purge",
         help="remove personal data from old tickets",
