@@ -196,4 +196,15 @@ async def audit(request: web.Request) -> web.Response:
         offset = min(max(int(request.query.get("offset", "0")), 0), 1_000_000_000)
     except ValueError:
         raise ContentInvalid("limit and offset are whole numbers") from None
-    return web.json_response({"entries": await request.app[ADMIN].audit(limit, offset)})
+    return web.json_response(
+        {"entries": [_audit_entry(entry) for entry in await request.app[ADMIN].audit(limit, offset)]}
+    )
+
+
+def _audit_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry with its before and after states as JSON objects (null when there was none)."""
+    shown = {name: value for name, value in entry.items() if name not in ("before_json", "after_json")}
+    for name in ("before", "after"):
+        stored = entry.get(f"{name}_json")
+        shown[name] = json.loads(stored) if stored else None
+    return shown

@@ -16,9 +16,12 @@ from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_loyalty_program, load_policy_bytes
+from gateway.problems import problem_middleware
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.views import routes
+from gateway.wsdl import routes as wsdl_routes
+from gateway.wsdl import soap_address_middleware
 from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
 from handlers.loyalty_service import LoyaltyService
@@ -37,7 +40,7 @@ def _now() -> str:
 def create_app(settings: Settings) -> web.Application:
     """The gateway application; nothing is opened until it starts."""
     largest = max(settings.max_body_bytes, settings.max_batch_bytes)
-    middlewares = [metrics_middleware, fault_middleware, auth_middleware]
+    middlewares = [metrics_middleware, fault_middleware, problem_middleware, soap_address_middleware, auth_middleware]
     app = web.Application(client_max_size=largest, middlewares=middlewares)
     app[SETTINGS] = settings
     app[GUARD] = Guard(settings.credentials, settings.rate_limit, settings.rate_burst)
@@ -48,7 +51,21 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(admin_routes)
     app.add_routes(loyalty_routes)
     setup_console(app)
+    app.add_routes(wsdl_routes)
     return app
+
+
+def _log_policy_source(policy_set: PolicySet, served: PolicySet, settings: Settings) -> None:
+    """Say whether the policy in force is the file's or a version activated earlier and kept in the database."""
+    if policy_set is served:
+        LOG.info("serving policy set %s from file %s", policy_set.version, settings.policy_path)
+        return
+    LOG.info(
+        "serving policy set %s from the database (the active version; %s is file %s)",
+        policy_set.version,
+        served.version,
+        settings.policy_path,
+    )
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -79,8 +96,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
-    LOG.info("serving policy set %s from %s on database %s", policy_set.version, settings.policy_path, settings.db_path)
+    _log_policy_source(policy_set, served, settings)
+    LOG.info("database %s open", settings.db_path)
     try:
         yield
     finally:
+        LOG.info("in-flight requests finished; closing database %s", settings.db_path)
         await store.close()

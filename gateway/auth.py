@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from gateway.credentials import Credential
+from gateway.credentials import Credential, subject_key
 from gateway.errors import GatewayError, Issue
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 CONSOLE_PREFIX = "/console/"  # the console signs its users in itself (gateway.console)
+# The published contract (the WSDL and the schemas it imports) is no secret: client generators fetch it unsigned.
+CONTRACT_PREFIXES = ("/v1/returns/soap", "/v1/returns/schemas/")
 ADMIN_PREFIXES = ("/v1/admin", "/metrics")
 LOCAL = Credential("local", "loopback", ("*",), admin=True)
 
@@ -95,8 +97,8 @@ class Guard:
         peer = transport.get_extra_info("peercert") if transport is not None else None
         if not peer:
             return None
-        subject = ",".join(f"{key}={value}" for part in peer.get("subject", ()) for key, value in part)
-        return next((c for c in self.credentials if c.kind == "cert" and c.subject == subject), None)
+        subject = subject_key(pair for part in peer.get("subject", ()) for pair in part)
+        return next((c for c in self.credentials if c.kind == "cert" and c.key == subject), None)
 
     def admit(self, name: str) -> None:
         """Take a token from the caller's bucket, or refuse with the seconds until one is back."""
@@ -136,7 +138,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
     With no credential configured the gateway only listens on loopback, and nothing is rate limited.
     """
-    if request.path in OPEN_PATHS or request.path.startswith(CONSOLE_PREFIX) or request.path == "/console":
+    if (
+        request.path in OPEN_PATHS
+        or request.path.startswith(CONSOLE_PREFIX)
+        or request.path == "/console"
+        or (request.method == "GET" and request.path.startswith(CONTRACT_PREFIXES))
+    ):
         return await handler(request)
     guard = request.app[GUARD]
     identity = guard.identify(request)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
+import tomllib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from gateway.cli_checks import CliError, database_file
 from gateway.credentials import KINDS, new_credential, to_toml
 from gateway.policies import load_loyalty_program
 from gateway.settings import DEFAULT_CONFIG, load_settings
@@ -20,7 +23,7 @@ from store.sqlite import SqliteStore
 T = TypeVar("T")
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _credentials_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     credentials = commands.add_parser("credentials", help="manage caller credentials")
     actions = credentials.add_subparsers(dest="credentials_command", required=True, metavar="ACTION")
     add = actions.add_parser(
@@ -29,17 +32,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=(
             "Create a credential and append it to the settings file as a salted hash. The secret is printed "
             "once: give it to the till (X-API-Key: NAME.SECRET, or HTTP Basic NAME / SECRET). A cert credential "
-            "names the client certificate's subject instead, e.g. CN=till-01291."
+            "names the client certificate's subject instead, in RFC 4514 form: CN=till-01291 or "
+            "CN=till-01291,O=Example Retail (commonName=... and /CN=.../O=... are accepted too; attributes match in "
+            "any order). A name already in the file is refused unless --replace, which rotates its secret."
         ),
     )
-    add.add_argument("name", help="the caller's name, e.g. till-01291")
+    add.add_argument("name", help="the caller's name: letters, digits, '.', '_', '-', e.g. till-01291")
     add.add_argument("--stores", required=True, help="stores it may speak for, comma-separated, or *")
     add.add_argument("--admin", action="store_true", help="may use /v1/admin and /metrics")
-    add.add_argument("--kind", choices=KINDS, default="api-key")
-    add.add_argument("--subject", default="", help="client certificate subject for --kind cert")
+    add.add_argument("--kind", choices=KINDS, default="api-key", help="how the caller authenticates")
+    add.add_argument("--subject", default="", help="client certificate subject for --kind cert, e.g. CN=till-01291")
+    add.add_argument("--replace", action="store_true", help="replace the credential of that name (rotate it)")
     add.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="settings file to append to")
     add.set_defaults(run=run_add)
 
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _credentials_commands(commands)
     purge = commands.add_parser(
         "purge",
         help="remove personal data from old tickets",
@@ -49,7 +58,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "so policies keep working."
         ),
     )
-    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS", help="age of the tickets to purge")
     purge.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
     purge.set_defaults(run=run_purge)
 
@@ -61,7 +70,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Tier maintenance: the only place where customers are demoted. Prints each demotion.",
     )
     show = actions.add_parser("account", help="an account's balances, tier and entries as JSON")
-    show.add_argument("account_id")
+    show.add_argument("account_id", help="the loyalty account id")
     for parser in (maintain, show):
         parser.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
         parser.add_argument("--config", type=Path, help="gateway TOML settings (the loyalty program)")
@@ -72,12 +81,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_add(args: argparse.Namespace) -> int:
     stores = tuple(store.strip() for store in args.stores.split(",") if store.strip())
     if args.kind == "cert" and not args.subject:
-        print("error: --kind cert needs --subject", file=sys.stderr)
-        return 2
-    credential, secret = new_credential(args.name, args.kind, stores, args.admin, args.subject)
-    with args.config.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + to_toml(credential))
-    print(f"added credential {credential.name} to {args.config}")
+        raise CliError("--kind cert needs --subject, e.g. --subject CN=till-01291")
+    try:
+        credential, secret = new_credential(args.name, args.kind, stores, args.admin, args.subject)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    text = args.config.read_text(encoding="utf-8") if args.config.exists() else ""
+    if args.name in _credential_names(args.config, text):
+        if not args.replace:
+            raise CliError(f"{args.config} already has a credential {args.name}; add --replace to rotate it")
+        text = without_credential(text, args.name)
+    args.config.write_text(text.rstrip("\n") + ("\n\n" if text.strip() else "") + to_toml(credential), "utf-8")
+    print(f"{'replaced' if args.replace else 'added'} credential {credential.name} in {args.config}")
     if secret:
         print(f"API key (X-API-Key): {credential.name}.{secret}")
         print(f"HTTP Basic: user {credential.name}, password {secret}")
@@ -85,10 +100,26 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _credential_names(config: Path, text: str) -> set[str]:
+    try:
+        tables = tomllib.loads(text).get("gateway", {}).get("credentials", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise CliError(f"settings file {config} is not valid TOML: {exc}; fix it first", 1) from None
+    return {str(table.get("name")) for table in tables if isinstance(table, dict)}
+
+
+def without_credential(text: str, name: str) -> str:
+    """The settings text without the [[gateway.credentials]] table of that name (other tables kept as written)."""
+    blocks = re.split(r"(?m)^(?=\[)", text)
+    wanted = re.compile(rf"(?m)^\s*name\s*=\s*[\"']{re.escape(name)}[\"']\s*$")
+    kept = [b for b in blocks if not (b.startswith("[[gateway.credentials]]") and wanted.search(b))]
+    return "".join(kept)
+
+
 def run_purge(args: argparse.Namespace) -> int:
-    if args.older_than < 0 or not args.db.exists():
-        print("error: --older-than must be 0 or more and --db must exist", file=sys.stderr)
-        return 2
+    if args.older_than < 0:
+        raise CliError(f"--older-than {args.older_than}: give 0 or more days")
+    database_file(args.db, must_exist=True)
     cutoff = (datetime.now(UTC) - timedelta(days=args.older_than)).date()
     purged = asyncio.run(_purge(args.db, cutoff.isoformat()))
     print(f"removed personal data from {purged} tickets with a business date before {cutoff}")
@@ -105,8 +136,15 @@ async def _purge(db: Path, before: str) -> int:
 
 
 async def _with_loyalty(args: argparse.Namespace, action: Callable[[LoyaltyService], Awaitable[T]]) -> T:
-    """Run `action` with the loyalty service over the database of `args`, closing the store afterwards."""
-    settings = load_settings(args.config, db_path=args.db)
+    """Run `action` with the loyalty service over the database of `args` (which must exist: looking never creates
+    one), closing the store afterwards."""
+    database_file(args.db, must_exist=True)
+    if args.config is not None and not args.config.is_file():
+        raise CliError(f"--config {args.config}: no such file")
+    try:
+        settings = load_settings(args.config, db_path=args.db)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"settings file {args.config}: {exc}") from None
     store = SqliteStore(settings.db_path)
     await store.open()
     try:

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from gateway.cli_checks import CliError
 from gateway.errors import GatewayError
 from gateway.policies import EXAMPLE_POLICY, load_policy_file
 from gateway.schemas import default_registry
@@ -34,9 +35,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "to stderr. Exit 0 on success, 1 when the request or policy is invalid, 2 on usage or I/O errors."
         ),
     )
-    parser.add_argument("request", type=Path, metavar="REQUEST.xml")
-    parser.add_argument("--policy", type=Path, default=EXAMPLE_POLICY, help="policy set (default: shipped example)")
-    parser.add_argument("--history", type=Path, help="JSON file with the customer's and cashier's history")
+    parser.add_argument("request", type=Path, metavar="REQUEST.xml", help="an AuthorizeReturnRequest message")
+    parser.add_argument("--policy", type=Path, default=EXAMPLE_POLICY, help="policy set (default: the shipped policy)")
+    parser.add_argument(
+        "--history",
+        type=Path,
+        help="JSON file with the customer's and cashier's history, as docs/history.schema.json describes "
+        "(example: examples/history.json; default: no history)",
+    )
     parser.add_argument("--today", type=date.fromisoformat, help="return date (default: the business date)")
     parser.add_argument("--explain", action="store_true", help="write the decision trace to stderr")
     parser.set_defaults(run=run_evaluate)
@@ -48,29 +54,30 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="check a policy document",
         description="Check a policy set. Prints a summary, or every problem with its line. Exit 0 or 1.",
     )
-    check.add_argument("policy", type=Path, metavar="POLICY.xml")
+    check.add_argument("policy", type=Path, metavar="POLICY.xml", help="the policy set document")
     check.set_defaults(run=run_check)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    data = _read(args.request, "REQUEST.xml")
+    history = _history(args.history)
     try:
-        data = args.request.read_bytes()
-        history = _history(args.history)
         policy_set = load_policy_file(args.policy)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except OSError as exc:
+        raise CliError(f"--policy {args.policy} cannot be read: {exc.strerror}") from None
     except PolicyInvalid as exc:
         _print_problems(args.policy, exc)
         return 1
     try:
         root = parse_xml(data)
-        default_registry().validate(root, data)
+        schema = default_registry().validate(root, data)
     except GatewayError as exc:
         print(f"{args.request}: {exc.message} [{exc.code}]", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
+    if schema.name != "AuthorizeReturnRequest":
+        raise CliError(f"{args.request} is a {schema.name}; evaluate takes an AuthorizeReturnRequest")
     request = authorize_xml.from_xml(root)
     evaluation = evaluate(request, policy_set, history, args.today or request.header.business_date)
     response = authorize_response(
@@ -82,18 +89,28 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{what} {path} cannot be read: {exc.strerror}") from None
+
+
 def _history(path: Path | None) -> History:
+    """The --history document (see HISTORY_SCHEMA), or one line saying what is wrong with it."""
     if path is None:
         return EMPTY_HISTORY
-    return history_from_json(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return history_from_json(json.loads(_read(path, "--history").decode("utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"--history {path} is not a history document: {exc} (see `evaluate --help`)") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
     try:
         policy_set = load_policy_file(args.policy)
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(f"{args.policy} cannot be read: {exc.strerror}") from None
     except PolicyInvalid as exc:
         _print_problems(args.policy, exc)
         return 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateway.cli_checks import CliError
 from gateway.policies import load_policy_file
 from handlers.errors import PolicyInvalid
 
@@ -51,20 +52,28 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Call a running gateway's administration API with an admin credential. Prints JSON; exit 0 on "
         "success, 1 when the gateway refused (its fault is printed), 2 on usage or connection errors.",
     )
-    parser.add_argument("--url", default=os.environ.get("RETURNS_GATEWAY_URL", "http://127.0.0.1:8080"))
-    parser.add_argument("--api-key", default=os.environ.get("RETURNS_GATEWAY_API_KEY"), help="NAME.SECRET")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("RETURNS_GATEWAY_URL", "http://127.0.0.1:8080"),
+        help="the gateway (default: RETURNS_GATEWAY_URL, else http://127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("RETURNS_GATEWAY_API_KEY"),
+        help="an admin credential's NAME.SECRET (default: RETURNS_GATEWAY_API_KEY)",
+    )
     areas = parser.add_subparsers(dest="area", required=True, metavar="AREA")
     _policy(areas.add_parser("policy", help="publish, list and activate policy versions"))
     _override(areas.add_parser("override", help="customer service overrides"))
     count = areas.add_parser("count", help="freeze or reset a customer's cumulative exception count")
     _customer(count)
-    count.add_argument("kind", choices=("freeze", "reset"))
-    count.add_argument("value", type=int)
-    count.add_argument("--until", help="YYYY-MM-DD (freeze)")
-    count.add_argument("--reason", required=True)
+    count.add_argument("kind", choices=("freeze", "reset"), help="freeze the count until a day, or reset it")
+    count.add_argument("value", type=int, help="the count to hold or to start again from")
+    count.add_argument("--until", help="YYYY-MM-DD: the day a freeze ends (needed by freeze)")
+    count.add_argument("--reason", required=True, help="why, for the audit log")
     _watch(areas.add_parser("watch", help="return pattern watches"))
     history = areas.add_parser("history", help="a customer's (by positive ID) or a cashier's history")
-    history.add_argument("--cashier")
+    history.add_argument("--cashier", help="a cashier id (else the customer named by --type/--issuer/--number)")
     _customer(history, required=False)
     areas.add_parser("audit", help="the audit log")
     parser.set_defaults(run=run)
@@ -78,35 +87,35 @@ def _customer(parser: argparse.ArgumentParser, required: bool = True) -> None:
 def _policy(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     publish = actions.add_parser("publish", help="upload a policy file (checked first) and optionally activate it")
-    publish.add_argument("file", type=Path)
-    publish.add_argument("--activate", action="store_true")
+    publish.add_argument("file", type=Path, help="the policy set XML")
+    publish.add_argument("--activate", action="store_true", help="activate it once uploaded")
     actions.add_parser("list", help="policy versions")
     activate = actions.add_parser("activate", help="activate a stored version")
-    activate.add_argument("version")
+    activate.add_argument("version", help="a stored policy version")
 
 
 def _override(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     grant = actions.add_parser("grant", help="grant an override to a positive ID")
     _customer(grant)
-    grant.add_argument("--reason", required=True)
+    grant.add_argument("--reason", required=True, help="why, for the audit log")
     listing = actions.add_parser("list", help="overrides (of one customer, with --type/--issuer/--number)")
     _customer(listing, required=False)
     revoke = actions.add_parser("revoke", help="revoke an override")
-    revoke.add_argument("override_id", type=int)
+    revoke.add_argument("override_id", type=int, help="the override id (see override list)")
 
 
 def _watch(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="create a pattern watch")
-    add.add_argument("watch_id")
-    add.add_argument("--item")
-    add.add_argument("--node")
+    add.add_argument("watch_id", help="a name for the watch")
+    add.add_argument("--item", help="the item watched (or --node)")
+    add.add_argument("--node", help="the merchandise node watched (or --item)")
     for name in ("purchase-from", "purchase-to", "return-from", "return-to", "description"):
-        add.add_argument(f"--{name}", required=True)
+        add.add_argument(f"--{name}", required=True, help="YYYY-MM-DD" if name != "description" else "what and why")
     actions.add_parser("list", help="pattern watches")
     retire = actions.add_parser("retire", help="retire a pattern watch")
-    retire.add_argument("watch_id")
+    retire.add_argument("watch_id", help="the watch to retire")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,6 +158,8 @@ def _dispatch(remote: Remote, args: argparse.Namespace) -> Reply:
             return remote.json("POST", f"/v1/admin/overrides/{args.override_id}/revoke", {})
         return remote.call("GET", "/v1/admin/overrides" + _query(args))
     if args.area == "count":
+        if args.kind == "freeze" and not args.until:
+            raise CliError("admin count freeze needs --until YYYY-MM-DD (the day the freeze ends)")
         payload = {"positive_id": _positive_id(args), "kind": args.kind, "value": args.value, "reason": args.reason}
         return remote.json("POST", "/v1/admin/count-overrides", payload | ({"until": args.until} if args.until else {}))
     if args.area == "watch":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import errno
 import logging
 import multiprocessing
 import signal
@@ -15,11 +17,13 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.app import create_app
+from gateway.cli_checks import USAGE, CliError, database_file, readable_file
 from gateway.errors import GatewayError
 from gateway.heap import settle
 from gateway.logs import ACCESS, AccessLogger, configure
 from gateway.policies import load_loyalty_program, load_policy_file
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
+from gateway.version import version
 from handlers.errors import PolicyInvalid
 
 LOG = logging.getLogger("returns_gateway")
@@ -36,23 +40,53 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "then RETURNS_GATEWAY_* environment variables, then these options."
         ),
     )
-    parser.add_argument("--config", type=Path, help="TOML settings file")
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default 8080)")
-    parser.add_argument("--db", type=Path, dest="db_path", help="SQLite database file")
-    parser.add_argument("--policy", type=Path, dest="policy_path", help="policy set XML")
-    parser.add_argument("--workers", type=int, help="processes sharing the port and the database (default 1)")
-    parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON")
-    parser.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
-    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
-    parser.add_argument("--client-ca", help="PEM CA bundle: accept client certificates it signed")
+    parser.add_argument(
+        "--config", type=Path, help="TOML settings file (default: returns-gateway.toml when the directory has one)"
+    )
+    parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port, 1 to 65535 (default: 8080)")
+    parser.add_argument("--db", type=Path, dest="db_path", help="SQLite database file (default: returns-gateway.db)")
+    parser.add_argument("--policy", type=Path, dest="policy_path", help="policy set XML (default: the shipped policy)")
+    parser.add_argument("--workers", type=int, help="processes sharing the port and the database (default: 1)")
+    parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON (default: text)")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve HTTPS (default: none, plain HTTP)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert (default: in the --tls-cert file)")
+    parser.add_argument("--client-ca", help="PEM CA bundle: accept client certificates it signed (default: none)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    config = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    settings = _settings(args, config)
+    _check(settings)
+    if not _settings_documents_load(settings):
+        return USAGE
+    served = _loopback_unless_credentials(settings)
+    sock = listen(served)  # a busy port or a foreign address is refused before anything is logged
+    configure(settings.log_format)
+    LOG.info(
+        "returns-gateway %s; settings from %s; %d credential(s) loaded",
+        version(),
+        config or "embedded defaults and RETURNS_GATEWAY_* variables",
+        len(settings.credentials),
+    )
+    if not settings.credentials:
+        LOG.warning("no credentials configured: listening on loopback only (127.0.0.1); see `credentials add`")
+    if served.workers <= 1:
+        serve_one(served, sock)
+        LOG.info("stopped")
+        return 0
+    sock.close()
+    return _serve_many(served)
+
+
+def _settings(args: argparse.Namespace, config: Path | None) -> Settings:
+    """The settings, or one line naming the file or variable that is wrong."""
+    if args.config is not None:
+        readable_file(args.config, "--config")
     try:
-        settings = load_settings(
-            args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None),
+        return load_settings(
+            config,
             host=args.host,
             port=args.port,
             db_path=args.db_path,
@@ -64,16 +98,30 @@ def run(args: argparse.Namespace) -> int:
             client_ca=args.client_ca,
         )
     except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not _settings_documents_load(settings):
-        return 2
-    configure(settings.log_format)
-    settings = _loopback_unless_credentials(settings)
-    if settings.workers <= 1:
-        serve_one(settings, _listen(settings))
-        return 0
-    return _serve_many(settings)
+        raise CliError(f"settings file {config}: {exc}" if config else f"settings: {exc}") from None
+
+
+def _check(settings: Settings) -> None:
+    """Refuse impossible settings before anything is opened or logged."""
+    if not 1 <= settings.port <= 65535:
+        raise CliError(f"--port {settings.port} is not a port; give 1 to 65535")
+    if settings.workers < 1:
+        raise CliError(f"--workers {settings.workers}: give 1 or more processes")
+    database_file(settings.db_path, "--db")
+    for option, path in (("--tls-cert", settings.tls_cert), ("--tls-key", settings.tls_key)):
+        if path:
+            readable_file(path, option)
+    if settings.client_ca:
+        readable_file(settings.client_ca, "--client-ca")
+    if settings.tls_key and not settings.tls_cert:
+        raise CliError("--tls-key needs --tls-cert")
+    try:
+        tls_context(settings)
+    except (ssl.SSLError, OSError) as exc:
+        raise CliError(
+            f"--tls-cert {settings.tls_cert} / --tls-key {settings.tls_key or '(in the cert file)'}: "
+            f"cannot load: {getattr(exc, 'reason', None) or exc}"
+        ) from None
 
 
 def _settings_documents_load(settings: Settings) -> bool:
@@ -94,10 +142,7 @@ def _settings_documents_load(settings: Settings) -> bool:
 
 def _loopback_unless_credentials(settings: Settings) -> Settings:
     """With no credential configured nobody is authenticated, so nobody but this machine may connect."""
-    if settings.credentials:
-        return settings
-    LOG.warning("no credentials configured: listening on loopback only (127.0.0.1); see `credentials add`")
-    return dataclasses.replace(settings, host="127.0.0.1")
+    return settings if settings.credentials else dataclasses.replace(settings, host="127.0.0.1")
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:
@@ -110,6 +155,27 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
         context.load_verify_locations(settings.client_ca)
         context.verify_mode = ssl.CERT_OPTIONAL
     return context
+
+
+def listen(settings: Settings) -> socket.socket:
+    """A listening socket, or one line saying why there cannot be one."""
+    try:
+        return _listen(settings)
+    except socket.gaierror:
+        raise CliError(f"--host {settings.host} is not a known address; give an address of this machine") from None
+    except OSError as exc:
+        raise _listen_error(settings, exc) from None
+
+
+def _listen_error(settings: Settings, exc: OSError) -> CliError:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return CliError(f"cannot listen on {where}: the port is in use; stop the other server or choose --port", 1)
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return CliError(f"--host {settings.host} is not an address of this machine; give one of its addresses")
+    if exc.errno == errno.EACCES:
+        return CliError(f"cannot listen on {where}: permission denied; choose a --port above 1023", 1)
+    return CliError(f"cannot listen on {where}: {exc.strerror or exc}", 1)
 
 
 def _listen(settings: Settings) -> socket.socket:
@@ -130,6 +196,7 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
     LOG.info("listening on %s://%s:%s", "https" if context else "http", settings.host, settings.port)
     app = create_app(settings)
     app.on_startup.append(settle_heap)
+    app.on_shutdown.append(ignore_further_signals)
     web.run_app(
         app,
         sock=sock,
@@ -141,6 +208,15 @@ def serve_one(settings: Settings, sock: socket.socket) -> None:
     )
 
 
+async def ignore_further_signals(app: web.Application) -> None:
+    """Once shutting down, a second SIGTERM or Ctrl-C is noted, not obeyed: interrupting the drain would leave the
+    database's threads running (use SIGKILL to stop at once)."""
+    LOG.info("shutting down: draining in-flight requests (up to %.0f seconds)", DRAIN_SECONDS)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, LOG.info, "already shutting down")
+
+
 async def settle_heap(app: web.Application) -> None:
     """Once the schemas, policy and store are loaded, keep them out of every later collection (a full collection
     would pause every request in flight)."""
@@ -149,7 +225,7 @@ async def settle_heap(app: web.Application) -> None:
 
 def _worker(settings: Settings) -> None:
     configure(settings.log_format)
-    serve_one(settings, _listen(settings))
+    serve_one(settings, listen(settings))
 
 
 def _serve_many(settings: Settings) -> int:

@@ -52,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     verdicts: list[Verdict] = []
     io_errors = 0
     for source, data in _inputs(args.paths):
-        if data is None:
+        if isinstance(data, str):
             io_errors += 1
-            print(f"{source}: cannot read", file=sys.stderr)
+            print(f"{source}: cannot read: {data}", file=sys.stderr)
             continue
         verdicts.append(validate_bytes(source, data))
     _print(verdicts, args.format)
@@ -74,7 +74,8 @@ def validate_bytes(source: str, data: bytes) -> Verdict:
     return Verdict(source, schema.name)
 
 
-def _inputs(paths: list[str]) -> Iterator[tuple[str, bytes | None]]:
+def _inputs(paths: list[str]) -> Iterator[tuple[str, bytes | str]]:
+    """Each input's bytes, or why it cannot be read."""
     for name in paths:
         if name == "-":
             yield "<stdin>", sys.stdin.buffer.read()
@@ -84,8 +85,8 @@ def _inputs(paths: list[str]) -> Iterator[tuple[str, bytes | None]]:
         for file in files:
             try:
                 yield str(file), file.read_bytes()
-            except OSError:
-                yield str(file), None
+            except OSError as exc:
+                yield str(file), exc.strerror or str(exc)
 
 
 def _print(verdicts: list[Verdict], output_format: str) -> None:

@@ -41,7 +41,8 @@ def configure(log_format: str, level: int = logging.INFO) -> None:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """Method, path, status, size and duration; never the body, so no personal data reaches the log."""
+    """Remote address, method, path, status, size and duration; never the body, so no personal data reaches the
+    log."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         fields = {
@@ -53,5 +54,11 @@ class AccessLogger(AbstractAccessLogger):
             "remote": request.remote,
         }
         self.logger.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000, extra={"fields": fields}
+            "%s %s %s %s %.1fms",
+            request.remote or "-",
+            request.method,
+            request.path,
+            response.status,
+            time * 1000,
+            extra={"fields": fields},
         )

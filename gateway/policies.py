@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 from gateway.errors import GatewayError
@@ -16,8 +17,16 @@ from handlers.policy_versions import POLICY_ROOTS
 from handlers.policy_xml import read_policy_set
 from handlers.selection import index_policies
 
-EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "examples" / "policies" / "chain.xml"
-EXAMPLE_LOYALTY = Path(__file__).resolve().parent.parent / "examples" / "loyalty" / "program.xml"
+EXAMPLES_PACKAGE = "gateway.examples"
+
+
+def shipped(name: str) -> Path:
+    """A document shipped with the package (package data gateway.examples), e.g. "policies/chain.xml"."""
+    return Path(str(importlib.resources.files(EXAMPLES_PACKAGE).joinpath(name)))
+
+
+EXAMPLE_POLICY = shipped("policies/chain.xml")
+EXAMPLE_LOYALTY = shipped("loyalty/program.xml")
 POLICY_LIMITS = ParseLimits(max_bytes=20_000_000, max_depth=40, max_elements=2_000_000)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from lxml import etree
 
 from gateway.errors import Issue, SchemaInvalid, UnknownMessage
 
-XSD_DIR = Path(__file__).resolve().parent.parent / "xsd"
+XSD_PACKAGE = "gateway.xsd"
 MESSAGES_NS = "urn:returns-gateway:messages:v1"
 POLICY_NS = "urn:returns-gateway:policy:v2"
 _XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -32,14 +33,38 @@ class MessageSchema:
     validator: etree.XMLSchema
 
 
+class SchemasMissing(RuntimeError):
+    """The XSD contract is not where the installed package should carry it."""
+
+
+def xsd_dir() -> Path:
+    """The directory of the shipped schemas (package data gateway.xsd), or SchemasMissing."""
+    try:
+        found = Path(str(importlib.resources.files(XSD_PACKAGE)))
+    except ModuleNotFoundError:
+        raise SchemasMissing(f"the schemas ({XSD_PACKAGE}) are not installed; reinstall returns-gateway") from None
+    if not (found / "common.xsd").is_file():
+        raise SchemasMissing(f"the schemas are missing from {found}; reinstall returns-gateway")
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def schema_files() -> dict[str, bytes]:
+    """Every shipped schema by file name, as the gateway publishes them beside its WSDL."""
+    return {path.name: path.read_bytes() for path in sorted(xsd_dir().glob("*.xsd"))}
+
+
 class SchemaRegistry:
     """Maps root QNames to compiled schemas; validates with lxml, explains with line, column and XPath."""
 
-    def __init__(self, xsd_dir: Path = XSD_DIR) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self._by_qname: dict[str, MessageSchema] = {}
-        for path in sorted(xsd_dir.glob("*.xsd")):
+        directory = directory or xsd_dir()
+        for path in sorted(directory.glob("*.xsd")):
             if path.name not in _SHARED:
                 self._register(path)
+        if not self._by_qname:
+            raise SchemasMissing(f"no message schemas in {directory}; reinstall returns-gateway")
 
     def _register(self, path: Path) -> None:
         document = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))

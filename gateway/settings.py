@@ -80,7 +80,14 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     unknown = set(values) - {field.name for field in dataclasses.fields(Settings)}
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**{name: _cast(name, value) for name, value in values.items()})
+    return Settings(**{name: _checked(name, value) for name, value in values.items()})
+
+
+def _checked(name: str, value: Any) -> Any:
+    try:
+        return _cast(name, value)
+    except (ValueError, ArithmeticError) as exc:
+        raise ValueError(f"{name} = {value!r} is not valid: {exc}") from None
 
 
 def _cast(name: str, value: Any) -> Any:

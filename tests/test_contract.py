@@ -12,7 +12,7 @@ import xmlschema
 from lxml import etree
 
 from gateway.errors import GatewayError
-from gateway.schemas import XSD_DIR, default_registry
+from gateway.schemas import default_registry, xsd_dir
 from gateway.xmlio import parse_xml
 from handlers.codecs import CODECS, codec_for
 from handlers.service import serialize
@@ -24,7 +24,7 @@ INVALID = CORPUS / "invalid"
 INVALID_CASES = tomllib.loads((INVALID / "cases.toml").read_text(encoding="utf-8"))
 MESSAGE_SCHEMAS = sorted(
     path
-    for path in XSD_DIR.glob("*.xsd")
+    for path in xsd_dir().glob("*.xsd")
     if path.name not in ("common.xsd", "policy.xsd", "policy_v1.xsd", "loyalty.xsd")
 )
 
@@ -42,7 +42,7 @@ def test_the_invalid_corpus_is_large_enough() -> None:
 
 def test_every_schema_element_is_documented() -> None:
     xs = "{http://www.w3.org/2001/XMLSchema}"
-    for path in XSD_DIR.glob("*.xsd"):
+    for path in xsd_dir().glob("*.xsd"):
         tree = etree.parse(str(path))
         for node in tree.iter(f"{xs}element", f"{xs}complexType", f"{xs}simpleType"):
             if node.get("name") or node.tag == f"{xs}element":
@@ -53,7 +53,7 @@ def test_every_schema_element_is_documented() -> None:
 def test_schemas_share_one_versioned_namespace() -> None:
     namespaces = {etree.parse(str(path)).getroot().get("targetNamespace") for path in MESSAGE_SCHEMAS}
     assert namespaces == {"urn:returns-gateway:messages:v1"}
-    every = {etree.parse(str(path)).getroot().get("targetNamespace", "") for path in XSD_DIR.glob("*.xsd")}
+    every = {etree.parse(str(path)).getroot().get("targetNamespace", "") for path in xsd_dir().glob("*.xsd")}
     assert all(re.fullmatch(r"urn:returns-gateway:[a-z]+:v[0-9]+", namespace) for namespace in every)
     assert {"urn:returns-gateway:policy:v1", "urn:returns-gateway:policy:v2"} <= every
 

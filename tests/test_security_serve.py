@@ -119,7 +119,7 @@ def _certificates(folder: Path) -> None:
 )
 def test_tls_with_client_certificates(tmp_path: Path) -> None:
     _certificates(tmp_path)
-    cert, _ = new_credential("till-tls", "cert", ("01291",), False, "commonName=till-tls")
+    cert, _ = new_credential("till-tls", "cert", ("01291",), False, "CN=till-tls")
     admin, secret = new_credential("admin", "api-key", ("*",), True, "")
     (tmp_path / "returns-gateway.toml").write_text(to_toml(cert) + to_toml(admin))
     options = ("--tls-cert", "server.pem", "--tls-key", "server.key", "--client-ca", "ca.pem")

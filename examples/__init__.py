@@ -1,0 +1,1 @@
+"""Example messages, the shipped policy set and loyalty program; built into the package as gateway.examples."""

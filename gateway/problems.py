@@ -1,0 +1,81 @@
+"""Refusals of the JSON endpoints as application/problem+json (RFC 9457), with the fault codes tills see in XML.
+
+The administration API (/v1/admin/...) and loyalty accounts (GET /v1/loyalty/accounts/...) speak JSON, so their
+errors do too; every other endpoint keeps the XML Fault (and the SOAP Fault for SOAP callers). A problem carries
+`type` (urn:returns-gateway:fault:CODE), `title` (the HTTP reason), `status`, `detail` (what went wrong),
+`instance` (the request path), and the extensions `code` (the fault code) and `issues` (message, line, column,
+xpath; for JSON bodies the message names the field at fault).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from gateway.auth import RateLimited, Unauthenticated
+from gateway.errors import GatewayError, InternalError, TooLarge
+from gateway.faults import from_domain_error, from_gateway_error
+from handlers.decision import Fault
+from handlers.errors import DomainError
+
+PROBLEM_TYPE = "application/problem+json"
+JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/")
+LOG = logging.getLogger("returns_gateway.errors")
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
+
+
+def speaks_json(request: web.Request) -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def problem(request: web.Request, status: int, fault: Fault, headers: dict[str, str] | None = None) -> web.Response:
+    """A problem document for a fault: the same code and issues as the XML Fault would carry."""
+    body: dict[str, Any] = {
+        "type": f"urn:returns-gateway:fault:{fault.code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": fault.message,
+        "instance": request.path,
+        "code": fault.code,
+        "issues": [
+            {"message": message, "line": line, "column": column, "xpath": xpath}
+            for message, line, column, xpath in fault.issues
+        ],
+    }
+    return web.json_response(body, status=status, content_type=PROBLEM_TYPE, headers=headers)
+
+
+def _headers(error: GatewayError) -> dict[str, str] | None:
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
+    return None
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """For the JSON endpoints, every refusal as a problem; other endpoints pass through to the fault middleware."""
+    if not speaks_json(request):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except GatewayError as error:
+        return problem(request, error.http_status, from_gateway_error(error), _headers(error))
+    except DomainError as error:
+        status, fault = from_domain_error(error)
+        return problem(request, status, fault)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = _HTTP_CODES.get(error.status, f"HTTP_{error.status}")
+        allow = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
+        return problem(request, error.status, Fault(code, error.reason or code), allow)
+    except Exception:
+        LOG.exception("unexpected error on %s %s", request.method, request.path)
+        internal = InternalError("the gateway could not process the request; it has been logged")
+        return problem(request, 500, from_gateway_error(internal))
