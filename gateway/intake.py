@@ -6,12 +6,13 @@ import asyncio
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.http_exceptions import ContentEncodingError, TransferEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 from lxml import etree
 
 from gateway.encodings import check_charset
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
+from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
 from gateway.soap import Soap, SoapVersionMismatch, claimed_version, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
@@ -51,7 +52,9 @@ async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
                 chunks.append(chunk)
     except TimeoutError:
         raise BodyTimeout(f"the body did not arrive within {timeout:g} seconds") from None
-    except (ContentEncodingError, RequestPayloadError):
+    except (ContentEncodingError, RequestPayloadError) as exc:
+        if isinstance(exc.__cause__ or exc, TransferEncodingError) or "chunk" in str(exc).lower():
+            raise FramingError("the chunked body is not valid chunked transfer coding") from None
         raise BadContentEncoding("the body is not valid for its Content-Encoding") from None
     return b"".join(chunks)
 
