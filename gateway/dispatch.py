@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from gateway.auth import Forbidden
-from gateway.errors import GatewayError, UnknownMessage
+from gateway.errors import GatewayError, Issue, UnknownMessage, ValueOutOfRange
 from gateway.faults import from_domain_error, from_gateway_error
 from gateway.schemas import SchemaRegistry
 from handlers import authorize_xml, fault_xml, final_result_xml
@@ -18,6 +18,7 @@ from handlers.errors import DomainError
 from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
+from handlers.xmlcommon import OutOfRange
 
 AUTHORIZE = "AuthorizeReturnRequest"
 FINAL_RESULT = "ReturnFinalResult"
@@ -37,8 +38,34 @@ async def apply_model(service: ReturnsService, message: AuthorizeRequest | Final
 
 
 def read_model(name: str, element: etree._Element) -> AuthorizeRequest | FinalResult:
-    """The typed model of a validated authorize request or final result."""
-    return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+    """The typed model of a validated authorize request or final result.
+
+    A value the schema admits but the model cannot hold is refused (400 VALUE_OUT_OF_RANGE, naming its path).
+    """
+    try:
+        return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+    except OutOfRange as exc:
+        where = exc.element if exc.element is not None else element
+        issue = Issue(str(exc), where.sourceline, None, local_path(where))
+        raise ValueOutOfRange(str(exc), (issue,)) from None
+    except (ValueError, ArithmeticError) as exc:
+        issue = Issue(str(exc), element.sourceline, None, local_path(element))
+        raise ValueOutOfRange(f"a value of the {name} cannot be held", (issue,)) from None
+
+
+def local_path(element: etree._Element) -> str:
+    """The element's path from the document root by local names, with a position where siblings share a name."""
+    steps = []
+    current: etree._Element | None = element
+    while current is not None:
+        parent = current.getparent()
+        step = etree.QName(current).localname
+        if parent is not None:
+            same = [sibling for sibling in parent if sibling.tag == current.tag]
+            step += f"[{same.index(current) + 1}]" if len(same) > 1 else ""
+        steps.append(step)
+        current = parent
+    return "/" + "/".join(reversed(steps))
 
 
 @dataclass(frozen=True, slots=True)

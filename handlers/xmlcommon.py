@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -102,8 +102,36 @@ def parse_bool(value: str) -> bool:
     return value in ("true", "1")
 
 
+class OutOfRange(ValueError):
+    """A schema-valid value the model cannot hold; `element` is where it is in the document."""
+
+    def __init__(self, message: str, element: Element | None) -> None:
+        super().__init__(message)
+        self.element = element
+
+
 def parse_timestamp(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    """An xs:dateTime with its zone; 24:00:00 is the midnight that ends the day (as XML Schema defines it).
+
+    The instant must exist in UTC too (years 1 to 9999 after the zone shift): OverflowError otherwise.
+    """
+    day, _, rest = value.partition("T")
+    end_of_day = rest.startswith("24:00:00")
+    stamp = datetime.fromisoformat(f"{day}T00:00:00{rest[8:]}" if end_of_day else value)
+    if end_of_day:
+        stamp += timedelta(days=1)
+    stamp.astimezone(UTC)
+    return stamp
+
+
+def read_timestamp(source: Source, name: str = "Timestamp") -> datetime:
+    """A timestamp child, or OutOfRange naming it when the model cannot hold it."""
+    value = text(source, name)
+    try:
+        return parse_timestamp(value)
+    except (ValueError, OverflowError):
+        message = f"{name} {value} is outside the calendar the gateway can hold (years 1 to 9999 in UTC)"
+        raise OutOfRange(message, child(source, name)) from None
 
 
 def read_header(element: Source) -> TillHeader:
@@ -113,7 +141,7 @@ def read_header(element: Source) -> TillHeader:
         register_id=text(element, "RegisterId"),
         cashier_id=text(element, "CashierId"),
         business_date=date.fromisoformat(text(element, "BusinessDate")),
-        timestamp=parse_timestamp(text(element, "Timestamp")),
+        timestamp=read_timestamp(element),
         currency=text(element, "Currency"),
     )
 
