@@ -9,7 +9,7 @@ from aiohttp import web
 
 from gateway.admin_views import positive_id_query
 from gateway.auth import IDENTITY, require_store
-from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
 from gateway.errors import ContentInvalid, Issue, NotFound
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
@@ -18,9 +18,11 @@ from gateway.metrics import render as render_metrics
 from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
+from gateway.store_scope import TicketStores, require_stores
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
 from handlers.privacy import positive_id_hash, unseal
+from store.admin_queries import ticket_stores
 from store.queries import TicketFilter
 
 DUPLICATE_HEADER = "X-Returns-Duplicate"
@@ -41,9 +43,18 @@ def _batch_limits(max_bytes: int) -> ParseLimits:
     return ParseLimits(max_bytes=max_bytes, max_elements=5_000_000)
 
 
+def _ticket_stores(request: web.Request) -> TicketStores:
+    async def look_up(tickets: frozenset[str]) -> dict[str, str]:
+        return await request.app[STORE].query(ticket_stores(tickets))
+
+    return look_up
+
+
 async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
-    answer = await apply_message(service, intake.name, intake.element)
+    message = read_model(intake.name, intake.element)
+    await require_stores(message, request[IDENTITY].may_speak_for, _ticket_stores(request))
+    answer = await apply_model(service, message)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if answer.response_type is not None:
         headers[DECISION_HEADER] = answer.response_type
@@ -83,7 +94,9 @@ async def final_results(request: web.Request) -> web.Response:
     )
     expect(intake, BATCH)
     identity = request[IDENTITY]
-    outcomes = await apply_batch(request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for)
+    outcomes = await apply_batch(
+        request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for, _ticket_stores(request)
+    )
     return web.Response(body=batch_result(outcomes), content_type="application/xml", charset="utf-8")
 
 
