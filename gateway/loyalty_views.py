@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway.errors import NotFound, UnknownMessage
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
+from gateway.params import no_parameters
 from gateway.views import DUPLICATE_HEADER
 from gateway.xmlio import ParseLimits
 from handlers.loyalty_xml import read_activity
@@ -29,6 +30,7 @@ async def activity(request: web.Request) -> web.Response:
 
 @routes.get("/v1/loyalty/accounts/{account_id}")
 async def account(request: web.Request) -> web.Response:
+    no_parameters(request)
     account_id = request.match_info["account_id"][:40]
     found = await request.app[LOYALTY].account(account_id)
     if found is None:

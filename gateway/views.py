@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from gateway.admin_views import positive_id_query
+from gateway.admin_views import POSITIVE_ID_PARAMETERS, positive_id_query
 from gateway.auth import IDENTITY, require_store
 from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
-from gateway.errors import ContentInvalid, Issue, NotFound
+from gateway.errors import NotFound
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import DECISION_HEADER, METRICS
 from gateway.metrics import render as render_metrics
+from gateway.params import ORIGINAL_SALE, Params, no_parameters
 from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
@@ -108,6 +108,7 @@ async def tickets(request: web.Request) -> web.Response:
 
 @routes.get("/v1/tickets/{ticket_id}")
 async def ticket(request: web.Request) -> web.Response:
+    no_parameters(request)
     ticket_id = request.match_info["ticket_id"]
     found = await request.app[STORE].get_ticket(ticket_id)
     if found is None:
@@ -118,6 +119,7 @@ async def ticket(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    no_parameters(request)
     stats = request.app[STORE].stats
     text = render_metrics(request.app[METRICS], stats.commit_latency, stats.batch_size)
     return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus-0.0.4"})
@@ -125,11 +127,13 @@ async def metrics(request: web.Request) -> web.Response:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response({"status": "alive"})
 
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
+    no_parameters(request)
     database = await request.app[STORE].ping()
     policy = request.app[SERVICE].policies.current.version
     status = 200 if database else 503
@@ -146,19 +150,30 @@ def _present(request: web.Request, ticket: dict[str, Any]) -> dict[str, Any]:
     return ticket
 
 
+TICKET_STATUSES = ("open", "decided", "completed", "voided")
+SEARCH_PARAMETERS = (
+    "customer_id",
+    "cashier_id",
+    "store_id",
+    "item_id",
+    "original_sale",
+    "status",
+    "from",
+    "to",
+    "limit",
+    "offset",
+    *POSITIVE_ID_PARAMETERS,
+)
+
+
 def _ticket_filter(request: web.Request) -> TicketFilter:
-    query = request.query
-    try:
-        values: dict[str, Any] = {
-            name: query.get(name)
-            for name in ("customer_id", "cashier_id", "store_id", "item_id", "original_sale", "status")
-        }
-        values["date_from"] = _date(query.get("from"))
-        values["date_to"] = _date(query.get("to"))
-        values["limit"] = min(max(int(query.get("limit", "50")), 1), 500)
-        values["offset"] = max(int(query.get("offset", "0")), 0)
-    except ValueError as exc:
-        raise ContentInvalid("bad search parameter", (Issue(str(exc)),)) from None
+    params = Params(request, *SEARCH_PARAMETERS)
+    values: dict[str, Any] = {name: params.text(name) for name in ("customer_id", "cashier_id", "store_id", "item_id")}
+    values["original_sale"] = params.text("original_sale", ORIGINAL_SALE, "STORE/REGISTER/YYYY-MM-DD/SEQUENCE")
+    values["status"] = params.choice("status", TICKET_STATUSES)
+    values["date_from"], values["date_to"] = params.day("from"), params.day("to")
+    values["limit"] = params.integer("limit", 50, 1, 500)
+    values["offset"] = params.integer("offset", 0, 0, 1_000_000_000)
     values["positive_id_hash"] = _positive_id(request)
     stores = request[IDENTITY].stores
     if values["store_id"] is not None:
@@ -172,7 +187,3 @@ def _positive_id(request: web.Request) -> str | None:
     """Searching by positive ID takes type, issuer and number, hashed like the stored key."""
     positive_id = positive_id_query(request)
     return None if positive_id is None else positive_id_hash(request.app[SERVICE].secret, positive_id)
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
