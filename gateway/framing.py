@@ -52,6 +52,8 @@ def framing_fault(status: int, exc: BaseException | None) -> Fault:
         code = "HTTP_FRAMING_INVALID"
     if code is None and "chunk" in text.lower():
         code = "HTTP_CHUNK_INVALID"
+    if code is None and "header" in text.lower():
+        code = "HTTP_HEADER_INVALID"
     if code is None:
         code = "INTERNAL" if status >= 500 else "HTTP_REQUEST_INVALID"
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"

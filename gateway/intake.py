@@ -14,7 +14,7 @@ from gateway.encodings import check_charset
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
 from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
-from gateway.soap import Soap, SoapVersionMismatch, claimed_version, unwrap
+from gateway.soap import Soap, SoapRefusal, claimed_version, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/soap+xml"})
@@ -69,7 +69,7 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
     root = parse_xml(body, limits)
     try:
         message, soap = unwrap(root, content_type)
-    except SoapVersionMismatch as error:
+    except SoapRefusal as error:
         if error.version is not None:
             request[SOAP_KEY] = error.version
         raise

@@ -25,27 +25,31 @@ class Soap(Enum):
         return "SOAP 1.1" if self is Soap.V11 else "SOAP 1.2"
 
 
-class SoapInvalid(IntakeError):
+class SoapRefusal(GatewayError):
+    """A refused envelope; `version` is the SOAP version to answer in (None: answer plain XML)."""
+
+    def __init__(self, message: str, issues: tuple[Issue, ...], version: Soap | None) -> None:
+        super().__init__(message, issues)
+        self.version = version
+
+
+class SoapInvalid(SoapRefusal, IntakeError):
     """An envelope that is not SOAP 1.1 or 1.2 as written: one Header at most, then one Body with one message."""
 
     code = "SOAP_ENVELOPE_INVALID"
 
 
-class SoapMustUnderstand(IntakeError):
+class SoapMustUnderstand(SoapRefusal, IntakeError):
     """A header block addressed to the gateway with mustUnderstand set, which it does not understand."""
 
     code = "SOAP_MUST_UNDERSTAND"
 
 
-class SoapVersionMismatch(GatewayError):
+class SoapVersionMismatch(SoapRefusal):
     """The envelope's SOAP version and the Content-Type disagree, or the envelope is of no known version."""
 
     code = "SOAP_VERSION_MISMATCH"
     http_status = 415
-
-    def __init__(self, message: str, issues: tuple[Issue, ...], version: Soap | None) -> None:
-        super().__init__(message, issues)
-        self.version = version
 
 
 SOAP_CODES: dict[str, tuple[str, str]] = {
@@ -82,20 +86,20 @@ def unwrap(root: etree._Element, content_type: str = "text/xml") -> tuple[etree.
     version = _version(root, content_type)
     if version is None:
         return root, None
-    children = _elements(root, "Envelope")
+    children = _elements(root, "Envelope", version)
     names = [
         etree.QName(child).localname if etree.QName(child).namespace == version.value else "" for child in children
     ]
     if names not in (["Body"], ["Header", "Body"]):
         found = ", ".join(etree.QName(child).localname for child in children) or "nothing"
-        raise _invalid(
-            f"a SOAP Envelope holds an optional Header, then one Body, and nothing else (found {found})", root
-        )
+        message = f"a SOAP Envelope holds an optional Header, then one Body, and nothing else (found {found})"
+        raise _invalid(message, root, version)
     if len(children) == 2:
         _check_header(children[0], version)
-    payload = _elements(children[-1], "Body")
+    payload = _elements(children[-1], "Body", version)
     if len(payload) != 1:
-        raise _invalid(f"a SOAP Body must hold exactly one message (found {len(payload)})", children[-1])
+        message = f"a SOAP Body must hold exactly one message (found {len(payload)})"
+        raise _invalid(message, children[-1], version)
     return payload[0], version
 
 
@@ -117,20 +121,21 @@ def _version(root: etree._Element, content_type: str) -> Soap | None:
     return version
 
 
-def _elements(parent: etree._Element, role: str) -> list[etree._Element]:
-    """The element children of an Envelope or Body; text other than white space is refused."""
+def _elements(parent: etree._Element, role: str, version: Soap) -> list[etree._Element]:
+    """The element children of an Envelope, Header or Body; text other than white space is refused."""
     texts = [parent.text, *(child.tail for child in parent)]
     if any(text and text.strip() for text in texts):
-        raise _invalid(f"a SOAP {role} holds elements only, not text", parent)
+        raise _invalid(f"a SOAP {role} holds elements only, not text", parent, version)
     return [child for child in parent if isinstance(child.tag, str)]
 
 
 def _check_header(header: etree._Element, version: Soap) -> None:
-    for block in _elements(header, "Header"):
+    for block in _elements(header, "Header", version):
         if _must_understand(block, version):
             raise SoapMustUnderstand(
                 f"header block {etree.QName(block).localname} must be understood, and the gateway understands none",
                 _where(block, etree.QName(block).text),
+                version,
             )
 
 
@@ -147,8 +152,8 @@ def _where(element: etree._Element, name: str | None = None) -> tuple[Issue, ...
     return (Issue(name or etree.QName(element).localname, element.sourceline, None, None),)
 
 
-def _invalid(message: str, element: etree._Element) -> SoapInvalid:
-    return SoapInvalid(message, _where(element))
+def _invalid(message: str, element: etree._Element, version: Soap) -> SoapInvalid:
+    return SoapInvalid(message, _where(element), version)
 
 
 def wrap(payload: bytes, version: Soap) -> bytes:
