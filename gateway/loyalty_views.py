@@ -8,6 +8,7 @@ from gateway.errors import NotFound, UnknownMessage
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
 from gateway.params import no_parameters
+from gateway.soap import wrap
 from gateway.views import DUPLICATE_HEADER
 from gateway.xmlio import ParseLimits
 from handlers.loyalty_xml import read_activity
@@ -25,6 +26,9 @@ async def activity(request: web.Request) -> web.Response:
     message_id, account_id, purchase, event = read_activity(intake.element)
     answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
+    if intake.soap is not None:
+        body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
     return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
 
 

@@ -58,10 +58,15 @@ async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if answer.response_type is not None:
         headers[DECISION_HEADER] = answer.response_type
+    return answer_in_kind(intake, answer.body, headers)
+
+
+def answer_in_kind(intake: Intake, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
+    """The answer as the request came: in an envelope of its SOAP version, or plain XML."""
     if intake.soap is not None:
-        body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
-        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
-    return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
+        wrapped, content_type = wrap(body, intake.soap), intake.soap.content_type
+        return web.Response(body=wrapped, content_type=content_type, charset="utf-8", headers=headers)
+    return web.Response(body=body, content_type="application/xml", charset="utf-8", headers=headers)
 
 
 @routes.post("/v1/returns/authorize")
@@ -97,7 +102,7 @@ async def final_results(request: web.Request) -> web.Response:
     outcomes = await apply_batch(
         request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for, _ticket_stores(request)
     )
-    return web.Response(body=batch_result(outcomes), content_type="application/xml", charset="utf-8")
+    return answer_in_kind(intake, batch_result(outcomes))
 
 
 @routes.get("/v1/tickets")
