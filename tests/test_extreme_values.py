@@ -97,7 +97,7 @@ def _leaves_under(document: etree._ElementTree, top: etree._Element, schema: xml
         steps = [element, *element.iterancestors()][::-1]
         steps = steps[steps.index(top) :]
         qualified = "/" + "/".join(f"{{{etree.QName(step).namespace}}}{etree.QName(step).localname}" for step in steps)
-        declaration = schema.find(qualified)
+        declaration: Any = schema.find(qualified)
         if declaration is None:
             continue
         simple = _simple(declaration.type)
@@ -165,7 +165,9 @@ def _answer_is_well_formed(body: bytes, content_type: str) -> None:
     root = etree.fromstring(body)
     if content_type != "application/xml":
         assert etree.QName(root).localname == "Envelope"
-        root = next(child for child in root.find("{*}Body") if isinstance(child.tag, str))
+        body_element = root.find("{*}Body")
+        assert body_element is not None
+        root = next(child for child in body_element if isinstance(child.tag, str))
     try:
         default_registry().validate(root)
     except UnknownMessage:
