@@ -18,6 +18,7 @@ from handlers.errors import DomainError
 from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
+from handlers.value_ranges import check_amounts
 from handlers.xmlcommon import OutOfRange
 
 AUTHORIZE = "AuthorizeReturnRequest"
@@ -43,7 +44,9 @@ def read_model(name: str, element: etree._Element) -> AuthorizeRequest | FinalRe
     A value the schema admits but the model cannot hold is refused (400 VALUE_OUT_OF_RANGE, naming its path).
     """
     try:
-        return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+        model = authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+        check_amounts(model, element)
+        return model
     except OutOfRange as exc:
         where = exc.element if exc.element is not None else element
         issue = Issue(str(exc), where.sourceline, None, local_path(where))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.errors import NotFound, UnknownMessage
+from gateway.dispatch import local_path
+from gateway.errors import Issue, NotFound, UnknownMessage, ValueOutOfRange
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
 from gateway.params import no_parameters
@@ -23,7 +24,11 @@ async def activity(request: web.Request) -> web.Response:
     intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
     if intake.name != "LoyaltyActivity":
         raise UnknownMessage(f"{intake.name} is not a LoyaltyActivity")
-    message_id, account_id, purchase, event = read_activity(intake.element)
+    try:
+        message_id, account_id, purchase, event = read_activity(intake.element)
+    except (ValueError, ArithmeticError) as exc:
+        issue = Issue(str(exc), intake.element.sourceline, None, local_path(intake.element))
+        raise ValueOutOfRange("a value of the LoyaltyActivity cannot be held", (issue,)) from None
     answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if intake.soap is not None:

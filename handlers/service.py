@@ -267,12 +267,21 @@ def _tier_as_customer_type(request: AuthorizeRequest, opened: Opened) -> Authori
     return replace(request, customer=replace(customer, customer_type=tier))
 
 
+STORE_IN_TICKET = 17  # a ticket id is an IdType (40 characters): prefix, store, "-", date, "-", 12 hex digits
+
+
 def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
-    """Store, business date and a random part; an offline ticket's last part derives from its message id."""
+    """Store, business date and a random part; an offline ticket's last part derives from its message id.
+
+    A store id too long for the ticket id is cut, and then an offline ticket's last part derives from the whole
+    store id too, so that two stores sharing the cut part never share an offline ticket.
+    """
     header = request.header
+    store = header.store_id
     if origin == "offline":
-        tail = hashlib.sha256(header.message_id.encode("utf-8")).hexdigest()[:12]
+        seed = header.message_id if len(store) <= STORE_IN_TICKET else f"{store}/{header.message_id}"
+        tail = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
     else:
         tail = secrets.token_hex(6)
     prefix = "O" if origin == "offline" else "T"
-    return f"{prefix}{header.store_id}-{header.business_date:%Y%m%d}-{tail}"
+    return f"{prefix}{store[:STORE_IN_TICKET]}-{header.business_date:%Y%m%d}-{tail}"

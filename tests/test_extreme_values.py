@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from gateway.app import create_app
-from gateway.errors import UnknownMessage
+from gateway.errors import SchemaInvalid, UnknownMessage
 from gateway.schemas import default_registry
 from gateway.settings import load_settings
 from tests.conftest import EXAMPLES, ROOT
@@ -172,6 +172,8 @@ def _answer_is_well_formed(body: bytes, content_type: str) -> None:
         default_registry().validate(root)
     except UnknownMessage:
         assert etree.QName(root).localname.endswith(("Ack", "Response", "Result"))
+    except SchemaInvalid as invalid:
+        raise AssertionError(f"{[str(issue) for issue in invalid.issues]} in {body.decode()[:3000]}") from None
 
 
 def _nothing_half_written(db: Path) -> None:
