@@ -3,11 +3,15 @@ path; never a 500 (tills retry a 5xx for ever)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from lxml import etree
 
 from gateway.schemas import default_registry
-from tests.conftest import EXAMPLES
+from gateway.settings import Settings
+from tests.conftest import EXAMPLES, POLICY
+from tests.dbcounts import changed, every_table
 from tests.serverutil import Client, example, field, post
 
 STAMP = "<Timestamp>2026-11-20T10:15:00Z</Timestamp>"
@@ -68,3 +72,13 @@ async def test_a_loyalty_date_with_a_zone_is_400_not_500(client: Client) -> None
     body = body[:found] + body[found : found + 10] + "Z" + body[found + 10 :]
     status, text = await post(client, "/v1/loyalty/activity", body.encode())
     assert (status, field(text, "Code")) == (400, "VALUE_OUT_OF_RANGE")
+
+
+async def test_a_policy_date_with_a_zone_is_refused_not_a_500(client: Client, settings: Settings) -> None:
+    chain = POLICY.read_text(encoding="utf-8").replace('version="2026.11-1"', 'version="edge-1"', 1)
+    zoned = re.sub(r'purchaseFrom="([0-9-]{10})"', r'purchaseFrom="\1Z"', chain, count=1)
+    assert zoned != chain
+    before = every_table(settings.db_path)
+    response = await client.put("/v1/admin/policies/edge-1", data=zoned.encode("utf-8"))
+    assert response.status == 400 and "POLICY_INVALID" in await response.text()
+    assert changed(before, every_table(settings.db_path)) == {}
