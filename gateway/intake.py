@@ -19,6 +19,7 @@ from gateway.xmlio import ParseLimits, parse_xml
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/soap+xml"})
 SOAP_KEY = web.RequestKey("soap", Soap)
+PLAIN_KEY = web.RequestKey("plain", bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,16 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
         raise
     if soap is not None:
         request[SOAP_KEY] = soap
+    else:
+        request[PLAIN_KEY] = True
     schema = registry.validate(message, body)
     return Intake(message, schema.name, soap)
 
 
 def soap_of(request: web.Request) -> Soap | None:
     """The SOAP version to answer in: the envelope's once read, or what the request's headers claim before."""
+    if request.get(PLAIN_KEY):
+        return None
     return request.get(SOAP_KEY) or claimed_version(request.content_type, request.headers)
 
 
