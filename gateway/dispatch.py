@@ -15,11 +15,11 @@ from gateway.store_scope import TicketStores, check_named, ticket_refusals
 from handlers import authorize_xml, fault_xml, final_result_xml
 from handlers.decision import Fault
 from handlers.errors import DomainError
+from handlers.instants import OutOfRange
 from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
 from handlers.value_ranges import check_amounts
-from handlers.xmlcommon import OutOfRange
 
 AUTHORIZE = "AuthorizeReturnRequest"
 FINAL_RESULT = "ReturnFinalResult"

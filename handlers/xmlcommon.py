@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from lxml import etree
 
+from handlers.instants import OutOfRange, parse_timestamp
 from handlers.models import (
     Address,
     Customer,
@@ -100,28 +101,6 @@ def required_text(element: Element, tag: str) -> str:
 
 def parse_bool(value: str) -> bool:
     return value in ("true", "1")
-
-
-class OutOfRange(ValueError):
-    """A schema-valid value the model cannot hold; `element` is where it is in the document."""
-
-    def __init__(self, message: str, element: Element | None) -> None:
-        super().__init__(message)
-        self.element = element
-
-
-def parse_timestamp(value: str) -> datetime:
-    """An xs:dateTime with its zone; 24:00:00 is the midnight that ends the day (as XML Schema defines it).
-
-    The instant must exist in UTC too (years 1 to 9999 after the zone shift): OverflowError otherwise.
-    """
-    day, _, rest = value.partition("T")
-    end_of_day = rest.startswith("24:00:00")
-    stamp = datetime.fromisoformat(f"{day}T00:00:00{rest[8:]}" if end_of_day else value)
-    if end_of_day:
-        stamp += timedelta(days=1)
-    stamp.astimezone(UTC)
-    return stamp
 
 
 def read_timestamp(source: Source, name: str = "Timestamp") -> datetime:
