@@ -13,6 +13,7 @@ from gateway.auth import IDENTITY
 from gateway.errors import ContentInvalid, GatewayError, Issue
 from gateway.keys import ADMIN, SCHEMAS
 from gateway.openapi import OPENAPI
+from gateway.params import CODE, CODE_TEXT, Params, no_parameters
 from gateway.policies import load_policy_bytes
 from handlers.models import PositiveId
 
@@ -57,11 +58,17 @@ def _positive_id(values: dict[str, Any], prefix: str = "") -> PositiveId:
     return PositiveId(part(f"{prefix}type", 20), part(f"{prefix}issuer", 20), part(f"{prefix}number", 40))
 
 
+POSITIVE_ID_PARAMETERS = ("positive_id_type", "positive_id_issuer", "positive_id_number")
+
+
 def positive_id_query(request: web.Request) -> PositiveId | None:
-    """A positive ID from query parameters (all three parts, or 400); None when no number is given."""
-    if "positive_id_number" not in request.query:
+    """A positive ID from query parameters (all three parts, or 400); None when none is given."""
+    params = Params(request, *request.query.keys())
+    if not params.together(*POSITIVE_ID_PARAMETERS):
         return None
-    return _positive_id(dict(request.query), "positive_id_")
+    type_, issuer = (params.text(f"positive_id_{part}", CODE, CODE_TEXT) for part in ("type", "issuer"))
+    number = params.text("positive_id_number")
+    return PositiveId(str(type_), str(issuer), str(number))
 
 
 def _nested(body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -73,11 +80,13 @@ def _nested(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 @routes.get("/v1/admin/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response(OPENAPI)
 
 
 @routes.get("/v1/admin/overrides")
 async def list_overrides(request: web.Request) -> web.Response:
+    Params(request, *POSITIVE_ID_PARAMETERS)
     return web.json_response({"overrides": await request.app[ADMIN].overrides(positive_id_query(request))})
 
 
@@ -110,6 +119,7 @@ async def count_override(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/customers/history")
 async def customer_history(request: web.Request) -> web.Response:
+    Params(request, *POSITIVE_ID_PARAMETERS)
     positive_id = positive_id_query(request)
     if positive_id is None:
         raise ContentInvalid("give positive_id_type, positive_id_issuer and positive_id_number")
@@ -118,11 +128,13 @@ async def customer_history(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/cashiers/{cashier_id}/history")
 async def cashier_history(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response(await request.app[ADMIN].cashier_history(request.match_info["cashier_id"][:40]))
 
 
 @routes.get("/v1/admin/pattern-watches")
 async def list_watches(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response({"pattern_watches": await request.app[ADMIN].watches()})
 
 
@@ -146,11 +158,13 @@ async def retire_watch(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/policies")
 async def list_policies(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response({"policies": await request.app[ADMIN].policy_versions()})
 
 
 @routes.get("/v1/admin/policies/active")
 async def active_policy(request: web.Request) -> web.Response:
+    no_parameters(request)
     active = await request.app[ADMIN].active_policy()
     return web.json_response(active, headers={"ETag": active["etag"]})
 
@@ -170,6 +184,7 @@ async def activate_policy(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/policies/{version}")
 async def get_policy(request: web.Request) -> web.Response:
+    no_parameters(request)
     stored = await request.app[ADMIN].policy(request.match_info["version"][:40])
     return web.Response(body=bytes(stored["content"]), content_type="application/xml", headers={"ETag": stored["etag"]})
 
@@ -191,11 +206,9 @@ async def put_policy(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/audit")
 async def audit(request: web.Request) -> web.Response:
-    try:
-        limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
-        offset = min(max(int(request.query.get("offset", "0")), 0), 1_000_000_000)
-    except ValueError:
-        raise ContentInvalid("limit and offset are whole numbers") from None
+    params = Params(request, "limit", "offset")
+    limit = params.integer("limit", 100, 1, 1000)
+    offset = params.integer("offset", 0, 0, 1_000_000_000)
     return web.json_response(
         {"entries": [_audit_entry(entry) for entry in await request.app[ADMIN].audit(limit, offset)]}
     )

@@ -12,6 +12,7 @@ from gateway.admin_views import routes as admin_routes
 from gateway.auth import GUARD, Guard, auth_middleware
 from gateway.console import setup_console
 from gateway.faults import fault_middleware
+from gateway.framing import install as answer_framing_errors_with_faults
 from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     app[GUARD] = Guard(settings.credentials, settings.rate_limit, settings.rate_burst)
     app[METRICS] = Metrics()
     app[SCHEMAS] = default_registry()
+    answer_framing_errors_with_faults(app)
     app.cleanup_ctx.append(_resources)
     app.add_routes(routes)
     app.add_routes(admin_routes)

@@ -119,8 +119,21 @@ def _print_summary(summary: Summary, output_format: str) -> None:
         print(json.dumps(summary.as_dict()))
         return
     figures = summary.as_dict()
+    earlier = _earlier(summary)
     print(
         f"{summary.total} messages: {summary.applied} applied, {summary.duplicates} duplicates, "
-        f"{summary.rejected} rejected, {summary.failed} failed, {summary.skipped} skipped (journal) "
+        f"{summary.rejected} rejected, {summary.failed} failed, {summary.skipped} skipped (journal{earlier}) "
         f"in {summary.seconds:.1f}s ({figures['rate']:,} msg/s)"
     )
+    for reason, count in sorted(summary.failures.items(), key=lambda item: -item[1]):
+        print(f"  {count} failed: {reason}")
+
+
+def _earlier(summary: Summary) -> str:
+    """What the skipped messages were, when the journal recorded problems for them."""
+    parts = [
+        f"{count} {label} in an earlier run"
+        for count, label in ((summary.earlier_rejected, "rejected"), (summary.earlier_failed, "failed"))
+        if count
+    ]
+    return f": {', '.join(parts)}" if parts else ""

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from gateway.auth import Forbidden
-from gateway.errors import GatewayError, UnknownMessage
+from gateway.errors import GatewayError, Issue, UnknownMessage, ValueOutOfRange
 from gateway.faults import from_domain_error, from_gateway_error
 from gateway.schemas import SchemaRegistry
+from gateway.store_scope import TicketStores, check_named, ticket_refusals
 from handlers import authorize_xml, fault_xml, final_result_xml
 from handlers.decision import Fault
 from handlers.errors import DomainError
+from handlers.instants import OutOfRange
 from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
+from handlers.value_ranges import check_amounts
 
 AUTHORIZE = "AuthorizeReturnRequest"
 FINAL_RESULT = "ReturnFinalResult"
@@ -37,8 +39,36 @@ async def apply_model(service: ReturnsService, message: AuthorizeRequest | Final
 
 
 def read_model(name: str, element: etree._Element) -> AuthorizeRequest | FinalResult:
-    """The typed model of a validated authorize request or final result."""
-    return authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+    """The typed model of a validated authorize request or final result.
+
+    A value the schema admits but the model cannot hold is refused (400 VALUE_OUT_OF_RANGE, naming its path).
+    """
+    try:
+        model = authorize_xml.from_xml(element) if name == AUTHORIZE else final_result_xml.from_xml(element)
+        check_amounts(model, element)
+        return model
+    except OutOfRange as exc:
+        where = exc.element if exc.element is not None else element
+        issue = Issue(str(exc), where.sourceline, None, local_path(where))
+        raise ValueOutOfRange(str(exc), (issue,)) from None
+    except (ValueError, ArithmeticError) as exc:
+        issue = Issue(str(exc), element.sourceline, None, local_path(element))
+        raise ValueOutOfRange(f"a value of the {name} cannot be held", (issue,)) from None
+
+
+def local_path(element: etree._Element) -> str:
+    """The element's path from the document root by local names, with a position where siblings share a name."""
+    steps = []
+    current: etree._Element | None = element
+    while current is not None:
+        parent = current.getparent()
+        step = etree.QName(current).localname
+        if parent is not None:
+            same = [sibling for sibling in parent if sibling.tag == current.tag]
+            step += f"[{same.index(current) + 1}]" if len(same) > 1 else ""
+        steps.append(step)
+        current = parent
+    return "/" + "/".join(reversed(steps))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +97,6 @@ async def apply_safely(service: ReturnsService, message: AuthorizeRequest | Fina
     return Outcome(200, answer.body, answer.duplicate, message_id)
 
 
-def _permit(store_id: str, permitted: Callable[[str], bool]) -> None:
-    if not permitted(store_id):
-        raise Forbidden(f"the credential may not speak for store {store_id}")
-
-
 def validate_member(registry: SchemaRegistry, element: etree._Element, source: bytes | None = None) -> str:
     """The message type of one batch member, validated on its own."""
     name = registry.validate(element, source).name
@@ -85,25 +110,23 @@ async def apply_batch(
     registry: SchemaRegistry,
     batch: etree._Element,
     permitted: Callable[[str], bool] = lambda store: True,
+    ticket_stores: TicketStores | None = None,
 ) -> list[Outcome]:
     """Every member in business order, each in its own transaction; a bad member never sinks the others.
 
-    A member for a store the caller may not speak for is refused (403) and writes nothing.
+    A member naming (or referring to a ticket of) a store the caller may not speak for is refused (403) and writes
+    nothing; `ticket_stores` finds the stores of the tickets members refer to.
     """
     members = [child for child in batch if isinstance(child.tag, str)]
     outcomes: list[Outcome | None] = [None] * len(members)
-    models: dict[int, AuthorizeRequest | FinalResult] = {}
-    orderings = []
-    for position, element in enumerate(members):
-        if position and position % READ_BETWEEN_YIELDS == 0:
-            await asyncio.sleep(0)  # members are read on the event loop: let the tills' requests in between
-        try:
-            models[position] = read_model(validate_member(registry, element), element)
-            _permit(models[position].header.store_id, permitted)
-        except GatewayError as error:
-            outcomes[position] = refusal(error.http_status, from_gateway_error(error))
-            continue
-        orderings.append(ordering(models[position], position))
+    models = await _read_members(registry, members, permitted, outcomes)
+    if ticket_stores is not None:
+        refused = await ticket_refusals(list(models.values()), permitted, ticket_stores)
+        for position, forbidden in zip(list(models), refused, strict=True):
+            if forbidden is not None:
+                outcomes[position] = refusal(forbidden.http_status, from_gateway_error(forbidden))
+                del models[position]
+    orderings = [ordering(model, position) for position, model in models.items()]
     by_position = {o.position: o for o in orderings}
     ordered = [by_position[p] for p in business_order(orderings)]
     for window in windows(ordered, CONCURRENT):
@@ -111,3 +134,24 @@ async def apply_batch(
         for item, result in zip(window, results, strict=True):
             outcomes[item.position] = result
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _read_members(
+    registry: SchemaRegistry,
+    members: list[etree._Element],
+    permitted: Callable[[str], bool],
+    outcomes: list[Outcome | None],
+) -> dict[int, AuthorizeRequest | FinalResult]:
+    """The model of each acceptable member by position; each refused one gets its outcome instead."""
+    models: dict[int, AuthorizeRequest | FinalResult] = {}
+    for position, element in enumerate(members):
+        if position and position % READ_BETWEEN_YIELDS == 0:
+            await asyncio.sleep(0)  # members are read on the event loop: let the tills' requests in between
+        try:
+            model = read_model(validate_member(registry, element), element)
+            check_named(model, permitted)
+        except GatewayError as error:
+            outcomes[position] = refusal(error.http_status, from_gateway_error(error))
+            continue
+        models[position] = model
+    return models

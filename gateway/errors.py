@@ -10,16 +10,22 @@ GatewayError
 |   +-- TooDeep                    XML_TOO_DEEP
 |   +-- TooManyElements            XML_TOO_MANY_ELEMENTS
 |   +-- AttributeTooLong           XML_ATTRIBUTE_TOO_LONG
+|   +-- NamespaceTooLong           XML_NAMESPACE_TOO_LONG
+|   +-- TooManyNamespaces          XML_TOO_MANY_NAMESPACES
 |   +-- SchemaHintForbidden        XML_SCHEMA_HINT_FORBIDDEN
 |   +-- UnknownMessage             MESSAGE_UNKNOWN
 |   +-- SchemaInvalid              SCHEMA_INVALID
 |   +-- ContentInvalid             MESSAGE_INVALID
+|   +-- ValueOutOfRange            VALUE_OUT_OF_RANGE
+|   +-- ParameterInvalid           PARAMETER_INVALID
 +-- TooLarge (413)                 XML_TOO_LARGE
 +-- UnsupportedMediaType (415)     CONTENT_TYPE_UNSUPPORTED
 +-- NotFound (404)                 NOT_FOUND
 +-- InternalError (500)            INTERNAL
 Defined beside their checks: auth.Unauthenticated (401), auth.Forbidden (403), auth.RateLimited (429),
-intake.BodyTimeout (408), intake.BadContentEncoding (400), admin_views.PreconditionRequired (428).
+intake.BodyTimeout (408), intake.BadContentEncoding (400), admin_views.PreconditionRequired (428),
+soap.SoapInvalid (400), soap.SoapMustUnderstand (400), soap.SoapVersionMismatch (415),
+framing.FramingError (the status aiohttp chose for a request it could not read).
 Domain refusals (handlers.errors) map to 400, 404, 409 or 412 by their kind.
 """
 
@@ -94,6 +100,14 @@ class AttributeTooLong(IntakeError):
     code = "XML_ATTRIBUTE_TOO_LONG"
 
 
+class NamespaceTooLong(IntakeError):
+    code = "XML_NAMESPACE_TOO_LONG"
+
+
+class TooManyNamespaces(IntakeError):
+    code = "XML_TOO_MANY_NAMESPACES"
+
+
 class SchemaHintForbidden(IntakeError):
     code = "XML_SCHEMA_HINT_FORBIDDEN"
 
@@ -108,6 +122,22 @@ class SchemaInvalid(IntakeError):
 
 class ContentInvalid(IntakeError):
     code = "MESSAGE_INVALID"
+
+
+class ValueOutOfRange(IntakeError):
+    """A schema-valid value the gateway cannot hold (an instant outside the calendar after its zone shift)."""
+
+    code = "VALUE_OUT_OF_RANGE"
+
+
+class ParameterInvalid(IntakeError):
+    """A query parameter that is unknown, repeated or not of the form its endpoint accepts."""
+
+    code = "PARAMETER_INVALID"
+
+    def __init__(self, name: str, accepts: str) -> None:
+        super().__init__(f"query parameter {name!r} must be {accepts}", (Issue(accepts, xpath=name),))
+        self.parameter = name
 
 
 class TooLarge(GatewayError):

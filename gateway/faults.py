@@ -9,7 +9,7 @@ from aiohttp.typedefs import Handler
 
 from gateway.auth import RateLimited, Unauthenticated
 from gateway.errors import GatewayError, InternalError, TooLarge
-from gateway.intake import SOAP_KEY
+from gateway.intake import soap_of
 from gateway.soap import wrap_fault
 from handlers import fault_xml
 from handlers.decision import Fault
@@ -25,10 +25,10 @@ def fault_response(
     request: web.Request, status: int, fault: Fault, headers: dict[str, str] | None = None
 ) -> web.Response:
     body = serialize(fault_xml.to_xml(fault))
-    soap = request.get(SOAP_KEY)
+    soap = soap_of(request)
     if soap is None:
         return web.Response(status=status, body=body, content_type="application/xml", charset="utf-8", headers=headers)
-    wrapped = wrap_fault(body, fault.message, status < 500, soap)
+    wrapped = wrap_fault(body, fault.message, status < 500, soap, fault.code)
     return web.Response(status=status, body=wrapped, content_type=soap.content_type, charset="utf-8", headers=headers)
 
 

@@ -6,17 +6,20 @@ import asyncio
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.http_exceptions import ContentEncodingError, TransferEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 from lxml import etree
 
+from gateway.encodings import check_charset
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
+from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
-from gateway.soap import Soap, unwrap
+from gateway.soap import Soap, SoapRefusal, claimed_version, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/soap+xml"})
 SOAP_KEY = web.RequestKey("soap", Soap)
+PLAIN_KEY = web.RequestKey("plain", bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +53,40 @@ async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
                 chunks.append(chunk)
     except TimeoutError:
         raise BodyTimeout(f"the body did not arrive within {timeout:g} seconds") from None
-    except (ContentEncodingError, RequestPayloadError):
+    except (ContentEncodingError, RequestPayloadError) as exc:
+        if isinstance(exc.__cause__ or exc, TransferEncodingError) or "chunk" in str(exc).lower():
+            raise FramingError("the chunked body is not valid chunked transfer coding") from None
         raise BadContentEncoding("the body is not valid for its Content-Encoding") from None
     return b"".join(chunks)
 
 
 async def read_message(request: web.Request, registry: SchemaRegistry, limits: ParseLimits, timeout: float) -> Intake:
     """Read, parse and validate the body; raise the matching GatewayError for anything unacceptable."""
-    if request.content_type not in XML_TYPES:
-        raise UnsupportedMediaType(f"content type {request.content_type!r} is not XML; send application/xml")
+    content_type = request.content_type
+    if content_type not in XML_TYPES:
+        raise UnsupportedMediaType(f"content type {content_type!r} is not XML; send application/xml")
+    check_charset(request.charset)
     body = await read_body(request, limits.max_bytes, timeout)
     root = parse_xml(body, limits)
-    message, soap = unwrap(root)
+    try:
+        message, soap = unwrap(root, content_type)
+    except SoapRefusal as error:
+        if error.version is not None:
+            request[SOAP_KEY] = error.version
+        raise
     if soap is not None:
         request[SOAP_KEY] = soap
+    else:
+        request[PLAIN_KEY] = True
     schema = registry.validate(message, body)
     return Intake(message, schema.name, soap)
+
+
+def soap_of(request: web.Request) -> Soap | None:
+    """The SOAP version to answer in: the envelope's once read, or what the request's headers claim before."""
+    if request.get(PLAIN_KEY):
+        return None
+    return request.get(SOAP_KEY) or claimed_version(request.content_type, request.headers)
 
 
 def expect(intake: Intake, *names: str) -> None:

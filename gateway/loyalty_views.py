@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.errors import NotFound, UnknownMessage
+from gateway.dispatch import local_path
+from gateway.errors import Issue, NotFound, UnknownMessage, ValueOutOfRange
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
+from gateway.params import no_parameters
+from gateway.soap import wrap
 from gateway.views import DUPLICATE_HEADER
 from gateway.xmlio import ParseLimits
 from handlers.loyalty_xml import read_activity
@@ -21,14 +24,22 @@ async def activity(request: web.Request) -> web.Response:
     intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
     if intake.name != "LoyaltyActivity":
         raise UnknownMessage(f"{intake.name} is not a LoyaltyActivity")
-    message_id, account_id, purchase, event = read_activity(intake.element)
+    try:
+        message_id, account_id, purchase, event = read_activity(intake.element)
+    except (ValueError, ArithmeticError) as exc:
+        issue = Issue(str(exc), intake.element.sourceline, None, local_path(intake.element))
+        raise ValueOutOfRange("a value of the LoyaltyActivity cannot be held", (issue,)) from None
     answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
+    if intake.soap is not None:
+        body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
     return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
 
 
 @routes.get("/v1/loyalty/accounts/{account_id}")
 async def account(request: web.Request) -> web.Response:
+    no_parameters(request)
     account_id = request.match_info["account_id"][:40]
     found = await request.app[LOYALTY].account(account_id)
     if found is None:

@@ -41,7 +41,11 @@ def load_policy_bytes(data: bytes, registry: SchemaRegistry | None = None) -> Po
     except GatewayError as exc:
         found = tuple(Problem(f"{issue.xpath or ''} {issue.message}".strip(), issue.line) for issue in exc.issues)
         raise PolicyInvalid(exc.message, found) from None
-    policy_set, reading_problems = read_policy_set(root)
+    try:
+        policy_set, reading_problems = read_policy_set(root)
+    except (ValueError, ArithmeticError) as exc:  # a schema-valid value the model cannot hold (a zoned xs:date)
+        problem = Problem(str(exc), None)
+        raise PolicyInvalid("the policy set holds a value the gateway cannot read", (problem,)) from None
     problems = reading_problems + check_policy_set(policy_set)
     if problems:
         raise PolicyInvalid(f"the policy set has {len(problems)} problem(s)", tuple(problems))

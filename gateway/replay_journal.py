@@ -9,18 +9,18 @@ from typing import IO
 
 
 class Journal:
-    """Appends outcomes by message id; `done` holds the ids a resumed run may skip."""
+    """Appends outcomes by message id; `done` holds the ids a resumed run may skip, with their recorded outcome."""
 
     def __init__(self, path: Path, resume: bool) -> None:
         self.path = path
-        self.done: set[str] = _read(path) if resume else set()
+        self.done: dict[str, str] = _read(path) if resume else {}
         self._file: IO[str] = path.open("a" if resume else "w", encoding="utf-8")
 
     def record(self, entries: list[tuple[str, str]]) -> None:
         """Write (message id, outcome) pairs and push them to disk before going on."""
         for message_id, outcome in entries:
             self._file.write(json.dumps({"id": message_id, "outcome": outcome}) + "\n")
-            self.done.add(message_id)
+            self.done[message_id] = outcome
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -28,14 +28,15 @@ class Journal:
         self._file.close()
 
 
-def _read(path: Path) -> set[str]:
-    """Ids recorded so far; a torn last line (power loss mid-write) is ignored."""
+def _read(path: Path) -> dict[str, str]:
+    """Ids recorded so far with their outcomes; a torn last line (power loss mid-write) is ignored."""
     if not path.exists():
-        return set()
-    done = set()
+        return {}
+    done: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            done.add(str(json.loads(line)["id"]))
-        except (ValueError, KeyError, TypeError):
+            entry = json.loads(line)
+            done[str(entry["id"])] = str(entry.get("outcome", "applied"))
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return done

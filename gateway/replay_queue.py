@@ -82,6 +82,7 @@ def check(queued: Queued, registry: SchemaRegistry) -> Ready | Refused:
     try:
         element = parse_xml(queued.data, DEFAULT_LIMITS)
         name = validate_member(registry, element, queued.data)
+        model = read_model(name, element)
     except GatewayError as error:
         return Refused(queued, error)
-    return Ready(queued, name, read_model(name, element))
+    return Ready(queued, name, model)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from gateway.dispatch import Outcome
 from gateway.errors import GatewayError
 from gateway.replay_journal import Journal
 from gateway.replay_queue import Queued, Ready, Refused, check
-from gateway.replay_targets import Target
+from gateway.replay_targets import Delivery, Target, Undelivered, fault_code
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
 from handlers import fault_xml
@@ -23,20 +22,41 @@ Progress = Callable[[int, int], None]
 
 @dataclass(slots=True)
 class Summary:
+    """What a run did. `rejected` and `failed` include what the journal recorded so in an earlier run (also counted
+    in `earlier_rejected` / `earlier_failed`), so a resumed run never reports a queue with problems as clean;
+    `failures` counts each reason a message could not be delivered."""
+
     total: int = 0
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
+    earlier_rejected: int = 0
+    earlier_failed: int = 0
     seconds: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.rejected == 0 and self.failed == 0
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "rate": round(self.total / self.seconds, 1) if self.seconds else 0.0}
+
+    def fail(self, reason: str) -> None:
+        self.failed += 1
+        self.failures[reason] = self.failures.get(reason, 0) + 1
+
+    def skip(self, recorded: str) -> None:
+        """A message the journal already records, counted as the problem it was if it was one."""
+        self.skipped += 1
+        if recorded == "rejected":
+            self.rejected += 1
+            self.earlier_rejected += 1
+        elif recorded == "failed":
+            self.failed += 1
+            self.earlier_failed += 1
 
 
 async def replay(
@@ -52,7 +72,7 @@ async def replay(
             _reject(rejects, item, checked.error.http_status, _describe(checked.error))
             summary.rejected += 1
         elif checked.message_id in journal.done:
-            summary.skipped += 1
+            summary.skip(journal.done[checked.message_id])
         else:
             ready.append(checked)
     done = summary.rejected + summary.skipped
@@ -69,13 +89,14 @@ async def replay(
     return summary
 
 
-def _tally(
-    summary: Summary, rejects: Path, members: list[Ready], outcomes: list[Outcome | None]
-) -> list[tuple[str, str]]:
+def _tally(summary: Summary, rejects: Path, members: list[Ready], outcomes: list[Delivery]) -> list[tuple[str, str]]:
     finished = []
     for member, outcome in zip(members, outcomes, strict=True):
-        if outcome is None or outcome.status >= 500:
-            summary.failed += 1
+        if isinstance(outcome, Undelivered):
+            summary.fail(outcome.reason)
+            continue
+        if outcome.status >= 500:
+            summary.fail(f"HTTP {outcome.status} {fault_code(outcome.body)}".strip())
             continue
         if outcome.status >= 400:
             _reject(rejects, member.queued, outcome.status, _fault_text(outcome.body))

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from gateway.admin_views import positive_id_query
+from gateway.admin_views import POSITIVE_ID_PARAMETERS, positive_id_query
 from gateway.auth import IDENTITY, require_store
-from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_message
-from gateway.errors import ContentInvalid, Issue, NotFound
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
+from gateway.errors import NotFound
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import DECISION_HEADER, METRICS
 from gateway.metrics import render as render_metrics
+from gateway.params import ORIGINAL_SALE, Params, no_parameters
 from gateway.render import batch_result, ticket_response, tickets_response
 from gateway.schemas import MESSAGES_NS
 from gateway.soap import wrap
+from gateway.store_scope import TicketStores, require_stores
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
 from handlers.privacy import positive_id_hash, unseal
+from store.admin_queries import ticket_stores
 from store.queries import TicketFilter
 
 DUPLICATE_HEADER = "X-Returns-Duplicate"
@@ -41,16 +43,30 @@ def _batch_limits(max_bytes: int) -> ParseLimits:
     return ParseLimits(max_bytes=max_bytes, max_elements=5_000_000)
 
 
+def _ticket_stores(request: web.Request) -> TicketStores:
+    async def look_up(tickets: frozenset[str]) -> dict[str, str]:
+        return await request.app[STORE].query(ticket_stores(tickets))
+
+    return look_up
+
+
 async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
-    answer = await apply_message(service, intake.name, intake.element)
+    message = read_model(intake.name, intake.element)
+    await require_stores(message, request[IDENTITY].may_speak_for, _ticket_stores(request))
+    answer = await apply_model(service, message)
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if answer.response_type is not None:
         headers[DECISION_HEADER] = answer.response_type
+    return answer_in_kind(intake, answer.body, headers)
+
+
+def answer_in_kind(intake: Intake, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
+    """The answer as the request came: in an envelope of its SOAP version, or plain XML."""
     if intake.soap is not None:
-        body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type
-        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
-    return web.Response(body=answer.body, content_type="application/xml", charset="utf-8", headers=headers)
+        wrapped, content_type = wrap(body, intake.soap), intake.soap.content_type
+        return web.Response(body=wrapped, content_type=content_type, charset="utf-8", headers=headers)
+    return web.Response(body=body, content_type="application/xml", charset="utf-8", headers=headers)
 
 
 @routes.post("/v1/returns/authorize")
@@ -83,8 +99,10 @@ async def final_results(request: web.Request) -> web.Response:
     )
     expect(intake, BATCH)
     identity = request[IDENTITY]
-    outcomes = await apply_batch(request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for)
-    return web.Response(body=batch_result(outcomes), content_type="application/xml", charset="utf-8")
+    outcomes = await apply_batch(
+        request.app[SERVICE], request.app[SCHEMAS], intake.element, identity.may_speak_for, _ticket_stores(request)
+    )
+    return answer_in_kind(intake, batch_result(outcomes))
 
 
 @routes.get("/v1/tickets")
@@ -95,6 +113,7 @@ async def tickets(request: web.Request) -> web.Response:
 
 @routes.get("/v1/tickets/{ticket_id}")
 async def ticket(request: web.Request) -> web.Response:
+    no_parameters(request)
     ticket_id = request.match_info["ticket_id"]
     found = await request.app[STORE].get_ticket(ticket_id)
     if found is None:
@@ -105,6 +124,7 @@ async def ticket(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    no_parameters(request)
     stats = request.app[STORE].stats
     text = render_metrics(request.app[METRICS], stats.commit_latency, stats.batch_size)
     return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus-0.0.4"})
@@ -112,11 +132,13 @@ async def metrics(request: web.Request) -> web.Response:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    no_parameters(request)
     return web.json_response({"status": "alive"})
 
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
+    no_parameters(request)
     database = await request.app[STORE].ping()
     policy = request.app[SERVICE].policies.current.version
     status = 200 if database else 503
@@ -133,19 +155,30 @@ def _present(request: web.Request, ticket: dict[str, Any]) -> dict[str, Any]:
     return ticket
 
 
+TICKET_STATUSES = ("open", "decided", "completed", "voided")
+SEARCH_PARAMETERS = (
+    "customer_id",
+    "cashier_id",
+    "store_id",
+    "item_id",
+    "original_sale",
+    "status",
+    "from",
+    "to",
+    "limit",
+    "offset",
+    *POSITIVE_ID_PARAMETERS,
+)
+
+
 def _ticket_filter(request: web.Request) -> TicketFilter:
-    query = request.query
-    try:
-        values: dict[str, Any] = {
-            name: query.get(name)
-            for name in ("customer_id", "cashier_id", "store_id", "item_id", "original_sale", "status")
-        }
-        values["date_from"] = _date(query.get("from"))
-        values["date_to"] = _date(query.get("to"))
-        values["limit"] = min(max(int(query.get("limit", "50")), 1), 500)
-        values["offset"] = max(int(query.get("offset", "0")), 0)
-    except ValueError as exc:
-        raise ContentInvalid("bad search parameter", (Issue(str(exc)),)) from None
+    params = Params(request, *SEARCH_PARAMETERS)
+    values: dict[str, Any] = {name: params.text(name) for name in ("customer_id", "cashier_id", "store_id", "item_id")}
+    values["original_sale"] = params.text("original_sale", ORIGINAL_SALE, "STORE/REGISTER/YYYY-MM-DD/SEQUENCE")
+    values["status"] = params.choice("status", TICKET_STATUSES)
+    values["date_from"], values["date_to"] = params.day("from"), params.day("to")
+    values["limit"] = params.integer("limit", 50, 1, 500)
+    values["offset"] = params.integer("offset", 0, 0, 1_000_000_000)
     values["positive_id_hash"] = _positive_id(request)
     stores = request[IDENTITY].stores
     if values["store_id"] is not None:
@@ -159,7 +192,3 @@ def _positive_id(request: web.Request) -> str | None:
     """Searching by positive ID takes type, issuer and number, hashed like the stored key."""
     positive_id = positive_id_query(request)
     return None if positive_id is None else positive_id_hash(request.app[SERVICE].secret, positive_id)
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None

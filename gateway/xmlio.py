@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
 from lxml import etree
 
+from gateway.encodings import check_encoding
 from gateway.errors import (
     AttributeTooLong,
     BadEncoding,
@@ -17,10 +19,12 @@ from gateway.errors import (
     EntityForbidden,
     Issue,
     MalformedXml,
+    NamespaceTooLong,
     SchemaHintForbidden,
     TooDeep,
     TooLarge,
     TooManyElements,
+    TooManyNamespaces,
     XIncludeForbidden,
 )
 
@@ -37,12 +41,12 @@ class ParseLimits:
     max_depth: int = 24
     max_elements: int = 20_000
     max_attribute_length: int = 1024
+    max_namespaces: int = 32
 
 
 DEFAULT_LIMITS = ParseLimits()
 _local = threading.local()
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
-_DECLARED_ENCODING = re.compile(r"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)")
 _COUNT_ELEMENTS = etree.XPath("count(//*)")
 
 
@@ -72,8 +76,10 @@ def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Eleme
         raise MalformedXml("the body is empty")
     if any(marker in data for marker in _DTD_MARKERS):
         raise DtdForbidden("document type declarations are not accepted")
+    check_encoding(data)
     root = _parse(data)
     _check_tree(root, limits)
+    _check_namespaces(root, limits)
     return root
 
 
@@ -87,20 +93,20 @@ def _parse(data: bytes) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise DtdForbidden("document type declarations are not accepted")
-    _check_declared_encoding(data)
     return root
 
 
-def _check_declared_encoding(data: bytes) -> None:
-    """Wide-character bytes must be declared as such: a UTF-16 body that says UTF-8 is refused."""
-    if b"\x00" not in data[:4]:
-        return
-    head = data[:400].decode("utf-16-be" if data.startswith(b"\x00") else "utf-16-le", "ignore")
-    declared = _DECLARED_ENCODING.match(head.lstrip("\ufeff"))
-    if declared and not declared.group(1).upper().startswith(("UTF-16", "UCS-2")):
-        raise BadEncoding(
-            f"the bytes are UTF-16 but the document declares {declared.group(1)}", (Issue("encoding", 1, 1),)
-        )
+def _check_namespaces(root: etree._Element, limits: ParseLimits) -> None:
+    """Namespace declarations are capped like attributes: each in length, and in number per document."""
+    walk = cast("Iterator[tuple[str, tuple[str, str]]]", etree.iterwalk(root, events=("start-ns",)))
+    for declared, (_event, (prefix, uri)) in enumerate(walk, 1):
+        if declared > limits.max_namespaces:
+            raise TooManyNamespaces(f"more than {limits.max_namespaces} namespace declarations")
+        if len(prefix) + len(uri) > limits.max_attribute_length:
+            raise NamespaceTooLong(
+                f"a namespace declaration is longer than {limits.max_attribute_length} characters",
+                (Issue(f"xmlns:{prefix[:40]}" if prefix else "xmlns"),),
+            )
 
 
 def _syntax_error(exc: etree.XMLSyntaxError) -> MalformedXml | BadEncoding | EntityForbidden:

@@ -14,7 +14,7 @@ from lxml import etree
 from handlers import response_xml
 from handlers.decision_json import decision_json
 from handlers.engine import Evaluation, evaluate
-from handlers.errors import MessageInvalid
+from handlers.errors import MessageInvalid, StoreMismatch
 from handlers.exceptions import ExceptionSettings, planner
 from handlers.history import history_reach
 from handlers.kept_records import ack_renderer, line_records, result_json
@@ -29,7 +29,9 @@ from store.records import (
     DecisionRecord,
     FinalSubmission,
     HistoryQuery,
+    OfflineOpening,
     Opened,
+    PolicySwitched,
     TicketOpening,
 )
 
@@ -130,15 +132,28 @@ class ReturnsService:
         return self.policies.current
 
     async def final_result(self, result: FinalResult) -> Answer:
-        """Record what happened at the till: exceptions only here, reversed by a void."""
-        ticket_id = result.ticket_id
-        if ticket_id is None:
-            ticket_id = await self._offline_ticket(result)
+        """Record what happened at the till: exceptions only here, reversed by a void.
+
+        A final result without a TicketId opens its ticket from the OfflineRequest it carries, evaluates it and
+        records the result in one transaction: all of it is written, or none of it.
+        """
+        _check_offline(result)
+        policy_set = self.policies.current
+        while True:
+            try:
+                outcome = await self.store.record_final(self._submission(result, policy_set))
+            except PolicySwitched as switched:
+                policy_set = await self._switch(switched.active or policy_set.version)
+                continue
+            return Answer(outcome.response, duplicate=outcome.status in ("Replayed", "Duplicate"))
+
+    def _submission(self, result: FinalResult, policy_set: PolicySet) -> FinalSubmission:
         customer = result.customer.positive_id if result.customer else None
-        submission = FinalSubmission(
+        request = result.offline_request if result.ticket_id is None else None
+        return FinalSubmission(
             message_id=result.header.message_id,
             digest=digest(self.secret, result),
-            ticket_id=ticket_id,
+            ticket_id=result.ticket_id or (_ticket_id(request, "offline") if request else ""),
             store_id=result.header.store_id,
             return_transaction_id=result.return_transaction_id,
             voided=result.is_void,
@@ -150,17 +165,14 @@ class ReturnsService:
             ),
             render_ack=ack_renderer(result),
             loyalty=loyalty_return(self.loyalty_program, result) if self.loyalty_program else None,
+            offline=None if request is None else self._offline_opening(request, policy_set),
         )
-        outcome = await self.store.record_final(submission)
-        return Answer(outcome.response, duplicate=outcome.status in ("Replayed", "Duplicate"))
 
-    async def _offline_ticket(self, result: FinalResult) -> str:
-        """A final result with no ticket: open one from the request it carries and evaluate it for the record."""
-        request = result.offline_request
-        if request is None:
-            raise MessageInvalid("a final result without a TicketId must carry its OfflineRequest")
-        ticket_id, _ = await self._authorize(request, "offline")
-        return ticket_id
+    def _offline_opening(self, request: AuthorizeRequest, policy_set: PolicySet) -> OfflineOpening:
+        """How to open and decide the ticket of an offline final result, inside the final result's transaction."""
+        opening = self._opening(request, "offline")
+        query = self._history_query(request, opening.positive_id_hash, policy_set)
+        return OfflineOpening(opening, query, self._decider(request, policy_set))
 
     def _opening(self, request: AuthorizeRequest, origin: str) -> TicketOpening:
         header, customer = request.header, request.customer
@@ -228,6 +240,19 @@ class ReturnsService:
         return self.clock().isoformat()
 
 
+def _check_offline(result: FinalResult) -> None:
+    """A final result names its ticket, or carries the OfflineRequest of the same store to open one from."""
+    request = result.offline_request
+    if result.ticket_id is not None:
+        return
+    if request is None:
+        raise MessageInvalid("a final result without a TicketId must carry its OfflineRequest")
+    if request.header.store_id != result.header.store_id:
+        raise StoreMismatch(
+            f"the OfflineRequest is of store {request.header.store_id}, the final result of {result.header.store_id}"
+        )
+
+
 def _is_active(policy_set: PolicySet, opened: Opened) -> bool:
     """Whether `policy_set` is the version the database says is active (or the database names none)."""
     return opened.active_policy is None or opened.active_policy == policy_set.version
@@ -242,12 +267,21 @@ def _tier_as_customer_type(request: AuthorizeRequest, opened: Opened) -> Authori
     return replace(request, customer=replace(customer, customer_type=tier))
 
 
+STORE_IN_TICKET = 17  # a ticket id is an IdType (40 characters): prefix, store, "-", date, "-", 12 hex digits
+
+
 def _ticket_id(request: AuthorizeRequest, origin: str) -> str:
-    """Store, business date and a random part; an offline ticket's last part derives from its message id."""
+    """Store, business date and a random part; an offline ticket's last part derives from its message id.
+
+    A store id too long for the ticket id is cut, and then an offline ticket's last part derives from the whole
+    store id too, so that two stores sharing the cut part never share an offline ticket.
+    """
     header = request.header
+    store = header.store_id
     if origin == "offline":
-        tail = hashlib.sha256(header.message_id.encode("utf-8")).hexdigest()[:12]
+        seed = header.message_id if len(store) <= STORE_IN_TICKET else f"{store}/{header.message_id}"
+        tail = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
     else:
         tail = secrets.token_hex(6)
     prefix = "O" if origin == "offline" else "T"
-    return f"{prefix}{header.store_id}-{header.business_date:%Y%m%d}-{tail}"
+    return f"{prefix}{store[:STORE_IN_TICKET]}-{header.business_date:%Y%m%d}-{tail}"

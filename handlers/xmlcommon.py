@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from lxml import etree
 
+from handlers.instants import OutOfRange, parse_timestamp
 from handlers.models import (
     Address,
     Customer,
@@ -102,8 +103,14 @@ def parse_bool(value: str) -> bool:
     return value in ("true", "1")
 
 
-def parse_timestamp(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+def read_timestamp(source: Source, name: str = "Timestamp") -> datetime:
+    """A timestamp child, or OutOfRange naming it when the model cannot hold it."""
+    value = text(source, name)
+    try:
+        return parse_timestamp(value)
+    except (ValueError, OverflowError):
+        message = f"{name} {value} is outside the calendar the gateway can hold (years 1 to 9999 in UTC)"
+        raise OutOfRange(message, child(source, name)) from None
 
 
 def read_header(element: Source) -> TillHeader:
@@ -113,7 +120,7 @@ def read_header(element: Source) -> TillHeader:
         register_id=text(element, "RegisterId"),
         cashier_id=text(element, "CashierId"),
         business_date=date.fromisoformat(text(element, "BusinessDate")),
-        timestamp=parse_timestamp(text(element, "Timestamp")),
+        timestamp=read_timestamp(element),
         currency=text(element, "Currency"),
     )
 

@@ -112,3 +112,15 @@ def register_policy(version: str, content: bytes, etag: str, at: str) -> Query:
         return dict(active) if active else {}
 
     return job
+
+
+def ticket_stores(ticket_ids: frozenset[str]) -> Callable[[sqlite3.Connection], dict[str, str]]:
+    """The store of each of these tickets that exists: a credential bound to stores is checked against them."""
+
+    def job(connection: sqlite3.Connection) -> dict[str, str]:
+        ordered = sorted(ticket_ids)
+        marks = ", ".join("?" * len(ordered))
+        found = connection.execute(f"SELECT ticket_id, store_id FROM tickets WHERE ticket_id IN ({marks})", ordered)
+        return {str(ticket): str(store) for ticket, store in found}
+
+    return job

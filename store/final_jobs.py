@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
+from store.authorize_jobs import authorize_job
 from store.history_sql import returned_by_sale
 from store.loyalty_sql import account_of, append, purchases, reverse_ticket
-from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
+from store.records import (
+    FinalOutcome,
+    FinalPlan,
+    FinalSubmission,
+    LineRecord,
+    LoyaltyOutcome,
+    OfflineOpening,
+    PolicySwitched,
+    TicketState,
+)
 
 KIND_FINAL = "final"
 
@@ -21,24 +32,41 @@ def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connectio
         replay = _replay(connection, submission)
         if replay is not None:
             return replay
-        state = ticket_state(connection, submission.ticket_id)
-        if state is None:
-            raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
-        if state.store_id != submission.store_id:
-            raise StoreMismatch(f"ticket {submission.ticket_id} belongs to another store")
-        if state.status == "voided":
-            raise TicketVoided(f"ticket {submission.ticket_id} is voided")
-        loyalty = None
-        if submission.voided:
-            status, loyalty = _void(connection, submission, state)
-        else:
-            loyalty = _loyalty(connection, submission, state)
-            status = _complete(connection, submission, state)
-        response = submission.render_ack(state.ticket_id, status, loyalty)
-        _remember(connection, submission, state.ticket_id, response)
-        return FinalOutcome(state.ticket_id, status, response)
+        if submission.offline is not None:
+            return _record(connection, _open_offline(connection, submission, submission.offline))
+        return _record(connection, submission)
 
     return job
+
+
+def _open_offline(
+    connection: sqlite3.Connection, submission: FinalSubmission, offline: OfflineOpening
+) -> FinalSubmission:
+    """Open and decide the ticket of an offline final result inside its transaction (see OfflineOpening)."""
+    done = authorize_job(offline.opening, offline.query, offline.decide)(connection)
+    if done.record is None and done.opened.stored_response is None:
+        raise PolicySwitched(done.opened.active_policy)
+    return replace(submission, ticket_id=done.opened.ticket_id, offline=None)
+
+
+def _record(connection: sqlite3.Connection, submission: FinalSubmission) -> FinalOutcome:
+    """Record a final result on its ticket, which exists by now."""
+    state = ticket_state(connection, submission.ticket_id)
+    if state is None:
+        raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
+    if state.store_id != submission.store_id:
+        raise StoreMismatch(f"ticket {submission.ticket_id} belongs to another store")
+    if state.status == "voided":
+        raise TicketVoided(f"ticket {submission.ticket_id} is voided")
+    loyalty = None
+    if submission.voided:
+        status, loyalty = _void(connection, submission, state)
+    else:
+        loyalty = _loyalty(connection, submission, state)
+        status = _complete(connection, submission, state)
+    response = submission.render_ack(state.ticket_id, status, loyalty)
+    _remember(connection, submission, state.ticket_id, response)
+    return FinalOutcome(state.ticket_id, status, response)
 
 
 def _replay(connection: sqlite3.Connection, submission: FinalSubmission) -> FinalOutcome | None:

@@ -162,6 +162,26 @@ class LoyaltyOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class OfflineOpening:
+    """The ticket a final result without a TicketId opens from its OfflineRequest, in the final result's own
+    transaction: opened, evaluated (by `decide`) and recorded together, or not at all."""
+
+    opening: TicketOpening
+    query: HistoryQuery
+    decide: Callable[[Opened], DecisionRecord | None]
+
+
+class PolicySwitched(Exception):
+    """The offline ticket could not be decided under the caller's policy version: `active` is the one to use.
+
+    Raised inside the final result's transaction, so that nothing it wrote is kept."""
+
+    def __init__(self, active: str | None) -> None:
+        super().__init__(f"policy version {active} is active")
+        self.active = active
+
+
+@dataclass(frozen=True, slots=True)
 class FinalSubmission:
     """A final result to record; `plan` (pure domain logic) turns the ticket's state into what to write."""
 
@@ -177,6 +197,7 @@ class FinalSubmission:
     plan: Callable[[TicketState], FinalPlan]
     render_ack: Callable[[str, str, LoyaltyOutcome | None], bytes]
     loyalty: LoyaltyReturn | None = None
+    offline: OfflineOpening | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,12 @@
-"""Property-based fuzzing of the HTTP intake: mutated valid messages and random bytes never cause a 5xx
-or a partial write. FUZZ_CASES sets the number of cases (bench/fuzz_intake.py runs 20,000)."""
+"""Property-based fuzzing of the HTTP intake: mutated valid messages (plain, with a prefixed namespace, in SOAP 1.1
+and 1.2 envelopes, and offline final results) and random bytes never cause a 5xx or a partial write.
+FUZZ_CASES sets the number of cases (bench/fuzz_intake.py runs 20,000); FUZZ_REPORT names a JSON file for the
+figures (answers by status)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sqlite3
@@ -28,18 +31,30 @@ def prefixed(data: bytes) -> bytes:
     return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1m:", bound)
 
 
+def enveloped(data: bytes, namespace: str) -> bytes:
+    inner = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+    return f'<s:Envelope xmlns:s="{namespace}"><s:Body>'.encode() + inner + b"</s:Body></s:Envelope>"
+
+
+SOAP11, SOAP12 = "http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope"
 EXAMPLE_BODIES = [path.read_bytes() for path in sorted(EXAMPLES.glob("*.xml"))]
-SAMPLES = EXAMPLE_BODIES + [prefixed(body) for body in EXAMPLE_BODIES]
+OFFLINE = [body for body in EXAMPLE_BODIES if b"<OfflineRequest>" in body]
+SAMPLES = (
+    [(body, "application/xml") for body in EXAMPLE_BODIES + [prefixed(body) for body in EXAMPLE_BODIES] + OFFLINE * 4]
+    + [(enveloped(body, SOAP11), "text/xml") for body in EXAMPLE_BODIES + OFFLINE]
+    + [(enveloped(body, SOAP12), "application/soap+xml") for body in EXAMPLE_BODIES + OFFLINE]
+)
 PATHS = ("/v1/messages", "/v1/returns/authorize", "/v1/returns/final-result", "/v1/returns/final-results")
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> bytes:
+def mutated(draw: st.DrawFn) -> tuple[bytes, str]:
     """A valid example with none to a few random edits: byte flips, cuts, duplicated runs, inserted bytes or text.
 
     Unedited examples keep the valid path (parse, validate, decide, store) in every run, whatever the edits hit.
     """
-    data = bytearray(draw(st.sampled_from(SAMPLES)))
+    sample, content_type = draw(st.sampled_from(SAMPLES))
+    data = bytearray(sample)
     for _ in range(draw(st.integers(0, 4))):
         at = draw(st.integers(0, len(data) - 1))
         size = draw(st.integers(1, 40))
@@ -56,10 +71,10 @@ def mutated(draw: st.DrawFn) -> bytes:
             data[at:at] = draw(st.text(max_size=size)).encode("utf-8")
         if not data:
             break
-    return bytes(data)
+    return bytes(data), content_type
 
 
-payloads = st.one_of(mutated(), st.binary(max_size=3000))
+payloads = st.one_of(mutated(), st.tuples(st.binary(max_size=3000), st.just("application/xml")))
 
 
 def _invariants(db: Path) -> None:
@@ -69,6 +84,11 @@ def _invariants(db: Path) -> None:
         assert connection.execute("SELECT COUNT(*) FROM attempts WHERE responded_at IS NULL").fetchone()[0] == 0
         orphans = "SELECT COUNT(*) FROM final_results WHERE message_id NOT IN (SELECT message_id FROM messages)"
         assert connection.execute(orphans).fetchone()[0] == 0
+        offline = (
+            "SELECT COUNT(*) FROM tickets WHERE origin = 'offline'"
+            " AND ticket_id NOT IN (SELECT ticket_id FROM final_results)"
+        )
+        assert connection.execute(offline).fetchone()[0] == 0, "an offline ticket without its final result"
 
 
 @pytest.mark.slow
@@ -78,15 +98,16 @@ def test_fuzzed_intake_never_fails_the_server(tmp_path: Path) -> None:
     loop.run_until_complete(client.start_server())
     statuses: list[int] = []
 
-    async def send(path: str, body: bytes) -> int:
-        response = await client.post(path, data=body, headers={"Content-Type": "application/xml"})
+    async def send(path: str, body: bytes, content_type: str) -> int:
+        response = await client.post(path, data=body, headers={"Content-Type": content_type})
         await response.read()
         return response.status
 
     @settings(max_examples=CASES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(path=st.sampled_from(PATHS), body=payloads)
-    def case(path: str, body: bytes) -> None:
-        status = loop.run_until_complete(send(path, body))
+    @given(path=st.sampled_from(PATHS), payload=payloads)
+    def case(path: str, payload: tuple[bytes, str]) -> None:
+        body, content_type = payload
+        status = loop.run_until_complete(send(path, body, content_type))
         statuses.append(status)
         assert status < 500, body[:200]
 
@@ -98,3 +119,6 @@ def test_fuzzed_intake_never_fails_the_server(tmp_path: Path) -> None:
         loop.close()
     _invariants(tmp_path / "fuzz.db")
     assert len(statuses) >= min(CASES, 100) and any(status == 200 for status in statuses)
+    if report := os.environ.get("FUZZ_REPORT"):
+        by_status = {str(status): statuses.count(status) for status in sorted(set(statuses))}
+        Path(report).write_text(json.dumps({"cases": len(statuses), "by_status": by_status}), encoding="utf-8")

@@ -117,7 +117,7 @@ async def test_unknown_route_and_wrong_method(client: Client) -> None:
 
 async def test_bad_search_parameter_is_400(client: Client) -> None:
     response = await client.get("/v1/tickets?from=yesterday")
-    assert response.status == 400 and fault_code(await response.text()) == "MESSAGE_INVALID"
+    assert response.status == 400 and fault_code(await response.text()) == "PARAMETER_INVALID"
 
 
 async def test_unexpected_error_is_500_without_internals(

@@ -258,7 +258,7 @@ async def test_ticket_search_by_a_partial_positive_id_is_refused(client: Client)
     reply = await client.get("/v1/tickets?positive_id_number=TX09876543")
     assert reply.status == 400
     fault = await reply.text()
-    assert "<Code>MESSAGE_INVALID</Code>" in fault and "<Issue>positive_id_type</Issue>" in fault
+    assert "<Code>PARAMETER_INVALID</Code>" in fault and 'xpath="positive_id_type"' in fault
 
 
 async def test_metrics_in_prometheus_format(client: Client) -> None:

@@ -1,0 +1,23 @@
+"""Row counts of every table of a gateway database: a refused request must leave each one as it was."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def every_table(db: Path) -> dict[str, int]:
+    """{table: rows} for every table the schema has, read from sqlite_master (none is left out by name)."""
+    with sqlite3.connect(db) as connection:
+        names = [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        return {name: int(connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The tables whose row count differs, with both counts."""
+    return {name: (before.get(name, 0), count) for name, count in after.items() if before.get(name, 0) != count}
