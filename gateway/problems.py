@@ -1,7 +1,8 @@
 """Refusals of the JSON endpoints as application/problem+json (RFC 9457), with the fault codes tills see in XML.
 
-The administration API (/v1/admin/...) and loyalty accounts (GET /v1/loyalty/accounts/...) speak JSON, so their
-errors do too; every other endpoint keeps the XML Fault (and the SOAP Fault for SOAP callers). A problem carries
+The administration API (/v1/admin/...), loyalty accounts (GET /v1/loyalty/accounts/...) and the tickets
+(GET /v1/tickets, /v1/tickets/{id}) speak JSON, so their errors do too; every other endpoint keeps the XML Fault
+(and the SOAP Fault for SOAP callers). A problem carries
 `type` (urn:returns-gateway:fault:CODE), `title` (the HTTP reason), `status`, `detail` (what went wrong),
 `instance` (the request path), and the extensions `code` (the fault code) and `issues` (message, line, column,
 xpath; for JSON bodies the message names the field at fault).
@@ -23,7 +24,7 @@ from handlers.decision import Fault
 from handlers.errors import DomainError
 
 PROBLEM_TYPE = "application/problem+json"
-JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/")
+JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/", "/v1/tickets")
 LOG = logging.getLogger("returns_gateway.errors")
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
 

@@ -15,8 +15,6 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.credentials import Credential, new_credential
 from gateway.settings import Settings, load_settings
-from gateway.xmlio import parse_xml
-from handlers import fault_xml
 from tests.hostile import Hostile, hostile_requests
 from tests.serverutil import EMPTY, Client, example, field, post, table_counts
 
@@ -173,7 +171,8 @@ async def test_rate_limit_answers_429_with_retry_after(aiohttp_client: ClientFac
     assert statuses[:2] == [200, 200] and statuses[2] == 429
     response = await client.get("/v1/tickets", headers=key(TILL, TILL_SECRET))
     assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
-    assert fault_xml.from_xml(parse_xml(await response.read())).code == "RATE_LIMITED"
+    assert response.content_type == "application/problem+json"
+    assert (await response.json())["code"] == "RATE_LIMITED"
 
 
 def test_purge_keeps_counts_and_drops_personal_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -62,7 +62,8 @@ async def test_wrong_message_for_the_url_is_refused(client: Client, settings: Se
 
 async def test_unknown_ticket_is_404(client: Client, settings: Settings) -> None:
     response = await client.get("/v1/tickets/T00000-20260101-000000000000")
-    assert response.status == 404 and fault_code(await response.text()) == "NOT_FOUND"
+    assert response.status == 404 and response.content_type == "application/problem+json"
+    assert (await response.json())["code"] == "NOT_FOUND"
     status, text = await post(client, "/v1/returns/final-result", example("final_result_approved"))
     assert (status, fault_code(text)) == (404, "TICKET_NOT_FOUND")
     status, text = await post(client, "/v1/returns/authorize", example("authorize_reevaluation_with_ticket"))
@@ -117,7 +118,9 @@ async def test_unknown_route_and_wrong_method(client: Client) -> None:
 
 async def test_bad_search_parameter_is_400(client: Client) -> None:
     response = await client.get("/v1/tickets?from=yesterday")
-    assert response.status == 400 and fault_code(await response.text()) == "PARAMETER_INVALID"
+    assert response.status == 400 and response.content_type == "application/problem+json"
+    problem = await response.json()
+    assert problem["code"] == "PARAMETER_INVALID" and problem["issues"][0]["xpath"] == "from"
 
 
 async def test_unexpected_error_is_500_without_internals(

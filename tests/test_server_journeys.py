@@ -257,8 +257,8 @@ async def test_ticket_search_by_a_partial_positive_id_is_refused(client: Client)
     await authorize(client, example("authorize_nonreceipted_with_positive_id"))
     reply = await client.get("/v1/tickets?positive_id_number=TX09876543")
     assert reply.status == 400
-    fault = await reply.text()
-    assert "<Code>PARAMETER_INVALID</Code>" in fault and 'xpath="positive_id_type"' in fault
+    problem = await reply.json(content_type="application/problem+json")
+    assert problem["code"] == "PARAMETER_INVALID" and problem["issues"][0]["xpath"] == "positive_id_type"
 
 
 async def test_metrics_in_prometheus_format(client: Client) -> None:
