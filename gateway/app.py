@@ -17,6 +17,7 @@ from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_loyalty_program, load_policy_bytes
 from gateway.schemas import default_registry
 from gateway.settings import Settings
+from gateway.simulate_views import routes as simulate_routes
 from gateway.views import routes
 from handlers.admin import AdminService, policy_etag
 from handlers.exceptions import ExceptionSettings
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(routes)
     app.add_routes(admin_routes)
     app.add_routes(loyalty_routes)
+    app.add_routes(simulate_routes)
     return app
 
 

@@ -11,11 +11,16 @@ from typing import Any
 
 from handlers.decision import LineDecision, TraceStep
 from handlers.engine import Evaluation
+from handlers.models import AuthorizeRequest
+from handlers.simulation.request_json import request_json
 
 STEP_FIELDS = list(TraceStep._fields)
 
 
-def decision_json(evaluation: Evaluation) -> str:
+def decision_json(evaluation: Evaluation, request: AuthorizeRequest | None = None) -> str:
+    """The decision, with the rule inputs it was made from (no personal data) when `request` is given, so that it
+    can be decided again under another policy version."""
+    kept = {} if request is None else {"request": request_json(request)}
     return json.dumps(
         {
             "response_type": evaluation.response.response_type.value,
@@ -23,6 +28,7 @@ def decision_json(evaluation: Evaluation) -> str:
             "customer_information_required": evaluation.customer_information_required,
             "override_used": evaluation.override_used,
             "lines": [_line(line) for line in evaluation.lines],
+            **kept,
         },
         separators=(",", ":"),
     )

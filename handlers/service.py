@@ -219,7 +219,7 @@ class ReturnsService:
             response_code=evaluation.response.code,
             customer_information_required=evaluation.customer_information_required,
             override_used=evaluation.override_used,
-            decision_json=decision_json(evaluation),
+            decision_json=decision_json(evaluation, request),
             lines=line_records(request, evaluation, policy_set, watches),
             response=body,
         )
