@@ -151,3 +151,48 @@ def _changed(line: ChangedLine) -> dict[str, Any]:
         "refund_after": str(line.refund_after),
         "reason": line.reason,
     }
+
+
+def report_from_json(found: dict[str, Any], changes: tuple[ChangedLine, ...] | None = None) -> SimulationReport:
+    """A report read back from its JSON (as a gateway answers it); its changed lines are the page it carries, or
+    `changes`."""
+    page = found["changed_tickets"]["items"]
+    return SimulationReport(
+        version=found["version"],
+        first=date.fromisoformat(found["from"]),
+        last=date.fromisoformat(found["to"]),
+        stores_filter=tuple(found["stores"]),
+        attempts=found["attempts"],
+        re_decided=found["re_decided"],
+        shared=found["shared_decisions"],
+        changed=found["changed"],
+        not_rebuilt=found["not_rebuilt"],
+        transactions={side: found["transactions"][side] for side in ("before", "after")},
+        transaction_moves=found["transactions"]["transitions"],
+        lines={side: found["lines"][side] for side in ("before", "after")},
+        line_moves=found["lines"]["transitions"],
+        refunds=_decimals(found["refund_value"]),
+        tenders=_decimals(found["tender_mix"]),
+        stores=found["by_store"],
+        policies=found["by_policy"],
+        rules=tuple((entry["rule"], entry["changed_lines"]) for entry in found["rules"]),
+        changes=changes if changes is not None else tuple(_changed_from(item) for item in page),
+    )
+
+
+def _decimals(sides: dict[str, dict[str, str]]) -> dict[str, dict[str, Decimal]]:
+    return {side: {key: Decimal(value) for key, value in values.items()} for side, values in sides.items()}
+
+
+def _changed_from(item: dict[str, Any]) -> ChangedLine:
+    return ChangedLine(
+        item["ticket_id"],
+        item["attempt"],
+        item["store_id"],
+        item["line"],
+        item["before"],
+        item["after"],
+        Decimal(item["refund_before"]),
+        Decimal(item["refund_after"]),
+        item["reason"],
+    )
