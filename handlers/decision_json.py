@@ -17,10 +17,13 @@ from handlers.simulation.request_json import request_json
 STEP_FIELDS = list(TraceStep._fields)
 
 
-def decision_json(evaluation: Evaluation, request: AuthorizeRequest | None = None) -> str:
+def decision_json(
+    evaluation: Evaluation, request: AuthorizeRequest | None = None, customer_key: str | None = None
+) -> str:
     """The decision, with the rule inputs it was made from (no personal data) when `request` is given, so that it
-    can be decided again under another policy version."""
-    kept = {} if request is None else {"request": request_json(request)}
+    can be decided again under another policy version; `customer_key` is the positive ID hash the history was read
+    by (a ticket's customer may change between attempts), kept for that and never shown (see `expand`)."""
+    kept = {} if request is None else {"request": request_json(request, customer_key)}
     return json.dumps(
         {
             "response_type": evaluation.response.response_type.value,
@@ -57,6 +60,9 @@ def expand(decision: dict[str, Any] | None) -> dict[str, Any] | None:
     """A stored decision with every trace step as an object of named fields."""
     if decision is None:
         return None
+    kept = decision.get("request")
+    if isinstance(kept, dict):
+        kept.pop("customer_key", None)
     for line in decision.get("lines", []):
         trace = line.get("trace")
         if trace:

@@ -28,10 +28,12 @@ KEPT_POSITIVE_ID = PositiveId("kept", "kept", "kept")
 _EPOCH = datetime(2000, 1, 1)
 
 
-def request_json(request: AuthorizeRequest) -> dict[str, Any]:
-    """The request's rule inputs as plain JSON values."""
+def request_json(request: AuthorizeRequest, customer_key: str | None = None) -> dict[str, Any]:
+    """The request's rule inputs as plain JSON values, with the customer's positive ID hash when given."""
     header, customer = request.header, request.customer
+    keyed = {} if customer_key is None else {"customer_key": customer_key}
     return {
+        **keyed,
         "store_id": header.store_id,
         "cashier_id": header.cashier_id,
         "business_date": header.business_date.isoformat(),

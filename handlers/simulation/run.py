@@ -105,7 +105,7 @@ class _Run:
             self.tally.not_decided(NOT_KEPT)
             return
         request = request_from_json(kept)
-        customer = attempt.positive_id_hash if kept["positive_id"] else None
+        customer = kept.get("customer_key", attempt.positive_id_hash) if kept["positive_id"] else None
         unknown = self._unknown(customer, request)
         if unknown is not None:
             self.tally.not_decided(unknown)
