@@ -14,12 +14,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.policies import load_policy_file
+from gateway.policies import load_policy_bytes
 from gateway.xmlio import parse_xml
 from handlers import authorize_xml, final_result_xml
 from handlers.admin import AdminService
 from handlers.errors import DomainError
 from handlers.models import PositiveId
+from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.service import simulate_policy
@@ -28,35 +29,56 @@ from tests.conftest import POLICY
 from tests.simtraffic import SaleLine, authorize, final
 
 START = date(2026, 10, 25)
-ITEMS = ("100234", "200100", "100300", "900001")
+ITEMS = ("100234", "200100", "100300")
 STORES = ("01291", "00455")
-POLICY_SET = load_policy_file(POLICY)
+# The shipped policy with history thresholds a short story reaches: two returns, two exceptions of the customer or
+# the cashier already change a decision, so a history rebuilt wrong shows.
+SENSITIVE = (
+    ('<Answer below="3" code="110"', '<Answer below="2" code="110"'),
+    ('<Answer from="3" action="Stop" code="410"', '<Answer from="2" action="Stop" code="410"'),
+    ('<Answer below="10"/>', '<Answer below="2"/>'),
+    ('<Answer from="10" code="320"', '<Answer from="2" code="320"'),
+    ('<Answer below="25"/>', '<Answer below="2"/>'),
+    ('<Answer from="25" code="200"/>', '<Answer from="2" code="200"/>'),
+)
+
+
+def sensitive_policy() -> PolicySet:
+    text = POLICY.read_text(encoding="utf-8")
+    for old, new in SENSITIVE:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return load_policy_bytes(text.encode())
+
+
+POLICY_SET = sensitive_policy()
 
 authorize_action = st.tuples(
     st.just("authorize"),
-    st.one_of(st.none(), st.integers(0, 4)),
+    st.one_of(st.none(), st.integers(0, 2)),
     st.lists(
-        st.tuples(st.sampled_from(ITEMS), st.booleans(), st.integers(0, 100), st.integers(0, 4)), min_size=1, max_size=2
+        st.tuples(st.sampled_from(ITEMS), st.booleans(), st.integers(0, 100), st.integers(0, 1)), min_size=1, max_size=2
     ),
-    st.integers(0, 2),
+    st.integers(0, 1),
     st.sampled_from(STORES),
     st.booleans(),
 )
-final_action = st.tuples(st.just("final"), st.integers(0, 50), st.booleans(), st.booleans())
+final_action = st.tuples(st.just("final"), st.integers(0, 50), st.integers(0, 3).map(bool), st.booleans())
 actions = st.lists(
     st.one_of(
-        *[authorize_action] * 5,
-        *[final_action] * 4,
+        *[authorize_action] * 8,
+        *[final_action] * 6,
+        *[st.tuples(st.just("void"), st.integers(0, 50))] * 2,
         st.tuples(st.just("void"), st.integers(0, 50)),
-        st.tuples(st.just("reask"), st.integers(0, 50), st.integers(0, 4)),
-        st.tuples(st.just("grant"), st.integers(0, 4)),
+        st.tuples(st.just("reask"), st.integers(0, 50), st.integers(0, 2)),
+        st.tuples(st.just("grant"), st.integers(0, 2)),
         st.tuples(st.just("revoke"), st.integers(1, 6)),
-        st.tuples(st.just("count"), st.integers(0, 4), st.sampled_from(("reset", "freeze")), st.integers(0, 12)),
+        st.tuples(st.just("count"), st.integers(0, 2), st.sampled_from(("reset", "freeze")), st.integers(0, 12)),
         st.tuples(st.just("watch"), st.booleans()),
         st.tuples(st.just("day"), st.integers(1, 12)),
     ),
-    min_size=20,
-    max_size=60,
+    min_size=30,
+    max_size=90,
 )
 
 
@@ -175,7 +197,7 @@ async def _watch(story: Story, admin: AdminService, add: bool) -> None:
                 return
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=actions)
 def test_the_deciding_policy_simulated_over_its_own_period_changes_nothing(steps: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -52,6 +52,7 @@ class HistoryState:
     _voided_lines: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     _customer_overrides: dict[str, list[_Override]] = field(default_factory=lambda: defaultdict(list))
     _voided: set[str] = field(default_factory=set)
+    _completed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for row in self.rows.returns:
@@ -105,6 +106,7 @@ class HistoryState:
             self._void(final)
             return
         if final.ticket_id in self._voided:
+            self._completed.add(final.ticket_id)
             self._lose(final, 1)
         for row in self._by_ticket.get(final.ticket_id, ()):
             self.returns[row.positive_id_hash].append(
@@ -123,7 +125,8 @@ class HistoryState:
         for override in self.overrides.values():
             if override.ticket_id == final.ticket_id and override.status == "used":
                 override.status, override.ticket_id = "active", None
-        self._lose(final, -1)
+        if final.ticket_id in self._completed:
+            self._lose(final, -1)
 
     def _lose(self, final: FinalRow, step: int) -> None:
         """From a voided return's completion (+1) to its void (-1), its customer and sale lines are unknown."""
