@@ -54,9 +54,10 @@ def cause(before: dict[str, Any], after: LineDecision, override_changed: bool) -
             key = f"{after.policy_id}/{new.rule}"
             if rule != new.rule:
                 return key, f"rule {new.rule} asked where {rule} was"
+            was = "" if (question, old_input) == (new.question, new.input_value) else f" (was {question} = {old_input})"
             return key, (
                 f"{new.rule} ({new.question} = {new.input_value}): {old_answer} [{old_code or '-'}] -> "
-                f"{new.answer} [{new.code or '-'}] (was {question} = {old_input})"
+                f"{new.answer} [{new.code or '-'}]{was}"
             )
     if len(old_steps) != len(new_steps):
         return f"{after.policy_id}/(rules)", "the policy asks a different number of rules"

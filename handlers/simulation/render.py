@@ -24,7 +24,8 @@ def to_text(report: SimulationReport, limit: int = 20, offset: int = 0) -> str:
     out.append("refund value: " + _sides(report.refunds))
     out.append("tender mix: " + _sides(report.tenders))
     out.append(
-        "by store: " + ", ".join(f"{store} {c.get('changed', 0)}/{c['attempts']}" for store, c in report.stores.items())
+        "by store (changed of attempts): "
+        + ", ".join(f"{store} {c.get('changed', 0)} of {c['attempts']}" for store, c in report.stores.items())
     )
     out.append(
         "by policy (lines before -> after, changed): "
