@@ -210,3 +210,17 @@ async def test_attempts_without_their_request_are_counted_not_guessed(client: Cl
     _, report = await simulate(client, "2026.12-short")
     assert report["re_decided"] == 0 and report["changed"] == 0
     assert list(report["not_rebuilt"].values()) == [300]
+
+
+async def test_a_decision_keeps_its_rule_inputs_but_shows_no_customer_key(client: Client, settings: Any) -> None:
+    line = SaleLine(bought=DAY - timedelta(days=3), sale="S1")
+    status, text = await post(client, "/v1/returns/authorize", authorize("KEEP-1", DAY, [line], customer="TX123456"))
+    assert status == 200
+    ticket = field(text, "TicketId")
+    with sqlite3.connect(settings.db_path) as connection:
+        stored = json.loads(connection.execute("SELECT decision_json FROM attempts").fetchone()[0])
+    assert stored["request"]["positive_id"] is True and len(stored["request"]["customer_key"]) == 64
+    assert "TX123456" not in json.dumps(stored)
+    shown = await (await client.get(f"/v1/tickets/{ticket}")).json()
+    kept = shown["attempts"][0]["decision"]["request"]
+    assert "customer_key" not in kept and kept["lines"][0][1] == "100234" and kept["business_date"] == "2026-10-20"
