@@ -20,6 +20,7 @@ from gateway.policies import load_loyalty_program, load_policy_bytes
 from gateway.problems import problem_middleware
 from gateway.schemas import default_registry
 from gateway.settings import Settings
+from gateway.simulate_views import routes as simulate_routes
 from gateway.views import routes
 from gateway.wsdl import routes as wsdl_routes
 from gateway.wsdl import soap_address_middleware
@@ -54,6 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(loyalty_routes)
     setup_console(app)
     app.add_routes(wsdl_routes)
+    app.add_routes(simulate_routes)
     return app
 
 

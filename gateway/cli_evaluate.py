@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from gateway import cli_simulate
 from gateway.cli_checks import CliError
 from gateway.errors import GatewayError
 from gateway.policies import EXAMPLE_POLICY, load_policy_file
@@ -56,6 +57,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     check.add_argument("policy", type=Path, metavar="POLICY.xml", help="the policy set document")
     check.set_defaults(run=run_check)
+    cli_simulate.add_action(actions)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -245,6 +245,25 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(_POLICY, "replaced"), "201": _json(_POLICY, "created"), **_ERRORS},
         },
     },
+    "/v1/admin/policies/{version}/simulate": {
+        "post": _operation(
+            "What a published, not yet active version would have decided differently over a period (writes nothing):"
+            " counts before and after, transitions, refunds, tenders, stores, policies, rules, and the changed lines,"
+            " paged",
+            _object(["attempts", "changed"], attempts={"type": "integer"}, changed={"type": "integer"}),
+            _object(
+                ["from", "to"],
+                **{
+                    "from": _DATE,
+                    "to": _DATE,
+                    "stores": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 20}},
+                    "limit": {"type": "integer", "minimum": 0, "maximum": 1000},
+                    "offset": {"type": "integer", "minimum": 0},
+                },
+            ),
+            parameters=[_path_id("version")],
+        )
+    },
     "/v1/admin/audit": {
         "get": _operation(
             "The audit log, oldest first",

@@ -13,18 +13,26 @@ from handlers.decision import LineDecision, TraceStep
 from handlers.engine import Evaluation
 from handlers.loyalty_basis import line_basis
 from handlers.models import AuthorizeRequest
+from handlers.simulation.request_json import request_json
 
 STEP_FIELDS = list(TraceStep._fields)
 
 
-def decision_json(evaluation: Evaluation, request: AuthorizeRequest | None = None) -> str:
-    """The decision; with the request, each line keeps the loyalty figures it carried (`loyalty_basis`)."""
+def decision_json(
+    evaluation: Evaluation, request: AuthorizeRequest | None = None, customer_key: str | None = None
+) -> str:
+    """The decision. With `request`, each line keeps the loyalty figures it carried (`loyalty_basis`), and the
+    decision keeps the rule inputs it was made from (no personal data), so that it can be decided again under another
+    policy version; `customer_key` is the positive ID hash the history was read by (a ticket's customer may change
+    between attempts), kept for that and never shown (see `expand`)."""
     lines = [_line(line) for line in evaluation.lines]
+    kept = {}
     if request is not None:
-        for kept, asked in zip(lines, request.lines, strict=True):
+        kept["request"] = request_json(request, customer_key)
+        for line, asked in zip(lines, request.lines, strict=True):
             basis = line_basis(asked)
             if basis is not None:
-                kept["loyalty_basis"] = basis
+                line["loyalty_basis"] = basis
     return json.dumps(
         {
             "response_type": evaluation.response.response_type.value,
@@ -32,6 +40,7 @@ def decision_json(evaluation: Evaluation, request: AuthorizeRequest | None = Non
             "customer_information_required": evaluation.customer_information_required,
             "override_used": evaluation.override_used,
             "lines": lines,
+            **kept,
         },
         separators=(",", ":"),
     )
@@ -61,6 +70,9 @@ def expand(decision: dict[str, Any] | None) -> dict[str, Any] | None:
     """A stored decision with every trace step as an object of named fields."""
     if decision is None:
         return None
+    kept = decision.get("request")
+    if isinstance(kept, dict):
+        kept.pop("customer_key", None)
     for line in decision.get("lines", []):
         trace = line.get("trace")
         if trace:

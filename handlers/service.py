@@ -231,7 +231,9 @@ class ReturnsService:
             response_code=evaluation.response.code,
             customer_information_required=evaluation.customer_information_required,
             override_used=evaluation.override_used,
-            decision_json=decision_json(evaluation, request),
+            decision_json=decision_json(
+                evaluation, request, positive_id_hash(self.secret, request.positive_id) if request.positive_id else None
+            ),
             lines=line_records(request, evaluation, policy_set, watches),
             response=body,
         )

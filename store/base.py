@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from store.queries import TicketFilter
 from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+from store.simulation_sql import SimulationInputs
 
 T = TypeVar("T")
 
@@ -41,6 +43,11 @@ class Store(Protocol):
 
     async def query(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read-only job (see store.admin_queries) in a read transaction, apart from the writes."""
+        ...
+
+    async def simulation_inputs(self, first: date, last: date, stores: tuple[str, ...] = ()) -> SimulationInputs:
+        """The attempts of tickets dated `first` to `last` (of `stores` when given) in time order, and every row
+        their history is rebuilt from, in one read transaction (see store.simulation_sql)."""
         ...
 
     async def ping(self) -> bool: ...

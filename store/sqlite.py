@@ -6,6 +6,7 @@ import functools
 import secrets
 import sqlite3
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from store.migrations import migrate
 from store.queries import TicketFilter
 from store.reader import SnapshotReader
 from store.records import Authorized, DecisionRecord, FinalOutcome, FinalSubmission, HistoryQuery, Opened, TicketOpening
+from store.simulation_sql import SimulationInputs, simulation_inputs
 from store.writer import SHARED_PRAGMAS, GroupWriter, WriterStats
 
 T = TypeVar("T")
@@ -88,6 +90,11 @@ class SqliteStore:
     async def query(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read-only job on its own connection: it neither waits for nor holds up the writes."""
         return await self._snapshots.run(job)
+
+    async def simulation_inputs(self, first: date, last: date, stores: tuple[str, ...] = ()) -> SimulationInputs:
+        """The attempts of tickets dated `first` to `last` and the history rows a policy simulation rebuilds, read in
+        bulk in one read transaction."""
+        return await self._snapshots.run(simulation_inputs(first, last, stores))
 
     async def purge_personal_data(self, before: str) -> int:
         """Clear personal fields of tickets whose business date is before `before`; return how many. A thousand

@@ -1,0 +1,73 @@
+"""POST /v1/admin/policies/{version}/simulate: what a published, not yet active version would have decided
+differently over a period of stored attempts (JSON; admin credentials; writes nothing)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import ContentInvalid, GatewayError, Issue
+from gateway.keys import ADMIN, SCHEMAS, STORE
+from gateway.policies import load_policy_bytes
+from handlers.simulation.service import simulate_policy
+
+routes = web.RouteTableDef()
+MAX_DAYS = 3660
+
+
+class PolicyActive(GatewayError):
+    code = "POLICY_ACTIVE"
+    http_status = 409
+
+
+@routes.post("/v1/admin/policies/{version}/simulate")
+async def simulate(request: web.Request) -> web.Response:
+    """Body: {"from": DATE, "to": DATE, "stores": [...], "limit": N, "offset": N}; answers the report."""
+    body = await _body(request)
+    first, last = _day(body, "from"), _day(body, "to")
+    if last < first or (last - first).days > MAX_DAYS:
+        raise ContentInvalid(f"'to' must be on or after 'from', at most {MAX_DAYS} days later", (Issue("to"),))
+    stores, limit, offset = _stores(body), _whole(body, "limit", 100, 1000), _whole(body, "offset", 0, 10**9)
+    admin = request.app[ADMIN]
+    version = request.match_info["version"][:40]
+    stored = await admin.policy(version)
+    if (await admin.active_policy())["version"] == version:
+        raise PolicyActive(f"policy version {version} is active; simulate a version that is not active yet")
+    draft = load_policy_bytes(bytes(stored["content"]), request.app[SCHEMAS])
+    report = await simulate_policy(request.app[STORE], draft, first, last, stores)
+    return web.json_response(report.to_json(limit, offset))
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ContentInvalid("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ContentInvalid("the body must be a JSON object")
+    return body
+
+
+def _day(body: dict[str, Any], name: str) -> date:
+    value = body.get(name)
+    try:
+        return date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+    except ValueError:
+        raise ContentInvalid(f"'{name}' must be a date (YYYY-MM-DD)", (Issue(name),)) from None
+
+
+def _stores(body: dict[str, Any]) -> tuple[str, ...]:
+    value = body.get("stores", [])
+    if not isinstance(value, list) or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in value):
+        raise ContentInvalid("'stores' must be a list of store ids", (Issue("stores"),))
+    return tuple(value)
+
+
+def _whole(body: dict[str, Any], name: str, default: int, largest: int) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= largest:
+        raise ContentInvalid(f"'{name}' must be a whole number from 0 to {largest}", (Issue(name),))
+    return value
