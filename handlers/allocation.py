@@ -47,10 +47,12 @@ def allocate(policy_set: PolicySet, claims: list[TenderClaim]) -> list[TenderAns
             used[tender] = used.get(tender, ZERO) + amount
         splits.append(split)
     short = _below_minimum(policy_set, used)
+    spare = _spare(policy_set, used, short)
     answers = []
     room = dict(used)
     for claim, split in zip(claims, splits, strict=True):
-        moved = _move(split, short, policy_set.settings.below_minimum_tender)
+        fallback = _fallback(policy_set, claim.receipted)
+        moved = _move(split, short, policy_set.settings.below_minimum_tender, spare, fallback) if short else split
         listed = () if claim.denied else _listed(policy_set, claim, moved, room)
         answers.append(TenderAnswer(listed, tuple(TenderAmount(t, a) for t, a in moved.items())))
     return answers
@@ -91,11 +93,34 @@ def _below_minimum(policy_set: PolicySet, used: dict[TenderType, Decimal]) -> fr
     )
 
 
-def _move(split: dict[TenderType, Decimal], short: frozenset[TenderType], to: TenderType) -> dict[TenderType, Decimal]:
+def _spare(policy_set: PolicySet, used: dict[TenderType, Decimal], short: frozenset[TenderType]) -> list[Decimal]:
+    """What the below-minimum tender may still take within its maximum (a one-item list, spent as lines move)."""
+    to = policy_set.settings.below_minimum_tender
+    limit = next((limit for limit in policy_set.tenders if limit.tender == to), None)
+    if limit is None or limit.maximum is None:
+        return [Decimal("Infinity")]
+    return [max(limit.maximum - (ZERO if to in short else used.get(to, ZERO)), ZERO)]
+
+
+def _move(
+    split: dict[TenderType, Decimal],
+    short: frozenset[TenderType],
+    to: TenderType,
+    spare: list[Decimal],
+    fallback: TenderType,
+) -> dict[TenderType, Decimal]:
+    """The split with the amounts of tenders below their minimum given to the below-minimum tender `to`, within what
+    its maximum still leaves for the transaction (`spare`, spent as lines move); the rest goes to the fallback."""
     moved: dict[TenderType, Decimal] = {}
     for tender, amount in split.items():
-        target = to if tender in short else tender
-        moved[target] = moved.get(target, ZERO) + amount
+        take = amount
+        if tender in short:
+            take = min(amount, spare[0])
+            spare[0] -= take
+            tender = to
+        for target, part in ((tender, take), (fallback, amount - take)):
+            if part > 0:
+                moved[target] = moved.get(target, ZERO) + part
     return moved
 
 
