@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.settings import load_settings
-from tests.policyutil import PASS_RULE, policy_xml
+from handlers.history import History, PriorPurchase, PriorReturn
+from tests.policyutil import PASS_RULE, line, load, policy_xml, request, run, with_id
 from tests.serverutil import Client, field, post
 from tests.tillutil import AUTH, LOYALTY, Back, Line, Sale, answer, authorize, customer, finish, lines_of, purchase
 
@@ -155,3 +157,24 @@ async def test_the_ratio_at_and_around_its_boundary(
     aiohttp_client: ClientFactory, tmp_path: Path, ratio: str, back: int, expected: str
 ) -> None:
     assert await ratio_seen(aiohttp_client, tmp_path, ratio, back) == expected
+
+
+def test_the_kept_share_counts_every_return_whichever_the_limit_counts() -> None:
+    """Ten bought; three receipted and four nonreceipted items back: 30% kept, whatever returns the limit counts."""
+    policy_set = load(
+        receipted_rules=limit("0.5").replace('value="items"/>', 'value="items"/><Param name="receipted" value="true"/>')
+    )
+    day = date(2026, 11, 20)
+    history = History(
+        customer_returns=(
+            PriorReturn(day, True, Decimal(3), Decimal(30)),
+            PriorReturn(day, False, Decimal(4), Decimal(40)),
+        ),
+        customer_purchases=(PriorPurchase(date(2026, 11, 10), Decimal(10)),),
+    )
+    decided = run(policy_set, request(line(), customer=with_id()), history)
+    limit_step = next(step for step in decided.lines[0].trace.steps if step.rule == "limit")
+    assert limit_step.input_value == "3"
+    kept = History(customer_returns=history.customer_returns[:1], customer_purchases=history.customer_purchases)
+    decided = run(policy_set, request(line(), customer=with_id()), kept)
+    assert next(step for step in decided.lines[0].trace.steps if step.rule == "limit").input_value == "0"
