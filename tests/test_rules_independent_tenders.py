@@ -15,6 +15,7 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.settings import load_settings
 from handlers.history import History, PriorPurchase, PriorReturn
+from handlers.policy_model import PolicySet
 from tests.policyutil import PASS_RULE, line, load, policy_xml, request, run, with_id
 from tests.serverutil import Client, field, post
 from tests.tillutil import AUTH, LOYALTY, Back, Line, Sale, answer, authorize, customer, finish, lines_of, purchase
@@ -172,9 +173,13 @@ def test_the_kept_share_counts_every_return_whichever_the_limit_counts() -> None
         ),
         customer_purchases=(PriorPurchase(date(2026, 11, 10), Decimal(10)),),
     )
-    decided = run(policy_set, request(line(), customer=with_id()), history)
-    limit_step = next(step for step in decided.lines[0].trace.steps if step.rule == "limit")
-    assert limit_step.input_value == "3"
+
+    assert limit_input(policy_set, history) == "3"
     kept = History(customer_returns=history.customer_returns[:1], customer_purchases=history.customer_purchases)
-    decided = run(policy_set, request(line(), customer=with_id()), kept)
-    assert next(step for step in decided.lines[0].trace.steps if step.rule == "limit").input_value == "0"
+    assert limit_input(policy_set, kept) == "0"
+
+
+def limit_input(policy_set: PolicySet, history: History) -> str:
+    trace = run(policy_set, request(line(), customer=with_id()), history).lines[0].trace
+    assert trace is not None
+    return next(step.input_value for step in trace.steps if step.rule == "limit")
