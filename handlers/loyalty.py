@@ -205,8 +205,10 @@ def return_entries(
     purchases: dict[str, Purchase],
     returned: list[Returned],
     earlier: dict[tuple[str, str], Decimal],
+    give_back: bool = False,
 ) -> list[Entry]:
-    """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate."""
+    """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate; with
+    `give_back` (settling after a void), also what was taken beyond what the returns standing call for."""
     now: dict[str, dict[str, Decimal]] = {}
     for item in returned:
         items = now.setdefault(item.sale, {})
@@ -215,7 +217,7 @@ def return_entries(
     for sale, items in now.items():
         purchase = purchases.get(sale)
         if purchase is not None and any(line.item_id in items for line in purchase.lines):
-            entries += _take_back(program, purchase, items, earlier)
+            entries += _take_back(program, purchase, items, earlier, give_back)
     entries = _floor(program, account, entries)
     for sale, items in now.items():
         if sale in purchases:
@@ -237,7 +239,11 @@ def _shares(purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[s
 
 
 def _take_back(
-    program: Program, purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal]
+    program: Program,
+    purchase: Purchase,
+    items: dict[str, Decimal],
+    earlier: dict[tuple[str, str], Decimal],
+    give_back: bool,
 ) -> list[Entry]:
     basis = "ledger" if purchase.recorded else "line"
     shares = _shares(purchase, items, earlier)
@@ -245,7 +251,7 @@ def _take_back(
         parts = zip(purchase.lines, shares, strict=True)
         target = sum(((line.amount * share).quantize(CENT, ROUND_HALF_EVEN) for line, share in parts), ZERO)
         total = sum((line.amount for line in purchase.lines), ZERO)
-        take = _clamp(target, total, purchase.taken_balance)
+        take = _clamp(target, total, purchase.taken_balance, give_back)
         return [Entry("balance", balance=-take, sale=purchase.sale, basis=basis)] if take else []
     targets: dict[tuple[str, str], Decimal] = {}
     totals: dict[tuple[str, str], Decimal] = {}
@@ -257,15 +263,17 @@ def _take_back(
     taken = {(account, source): points for account, source, points in purchase.taken_points}
     entries = []
     for (account, source), target in targets.items():
-        take = _clamp(target, totals[(account, source)], taken.get((account, source), ZERO))
+        take = _clamp(target, totals[(account, source)], taken.get((account, source), ZERO), give_back)
         if take:
             entries.append(Entry("earn", account, source, -take, sale=purchase.sale, basis=basis))
     return entries
 
 
-def _clamp(target: Decimal, total: Decimal, taken: Decimal) -> Decimal:
-    """What to take now: the target less what was taken, never below zero nor beyond what was earned."""
-    return max(min(target, total) - taken, ZERO).quantize(CENT)
+def _clamp(target: Decimal, total: Decimal, taken: Decimal, give_back: bool) -> Decimal:
+    """What to take now: the target less what was taken, never beyond what was earned, nor below zero unless giving
+    back."""
+    found = min(target, total) - taken
+    return (found if give_back else max(found, ZERO)).quantize(CENT)
 
 
 def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Entry]:

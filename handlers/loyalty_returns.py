@@ -43,7 +43,22 @@ def loyalty_return(program: Program, result: FinalResult) -> LoyaltyReturn:
     ) -> list[Entry]:
         return return_entries(program, account, purchases, _returned(result, state), earlier)
 
-    return LoyaltyReturn(account_id, sales, plan)
+    def settle(
+        account: Account, purchases: dict[str, Purchase], earlier: dict[tuple[str, str], Decimal]
+    ) -> list[Entry]:
+        return settle_entries(program, account, purchases, earlier)
+
+    return LoyaltyReturn(account_id, sales, plan, settle)
+
+
+def settle_entries(
+    program: Program, account: Account, purchases: dict[str, Purchase], earlier: dict[tuple[str, str], Decimal]
+) -> list[Entry]:
+    """After a void, what the returns still standing of these sales call for: a return whose take-back was cut short
+    because the voided one had taken the points first takes them now, points taken beyond what the standing returns
+    call for are given back, and an offer they bring below its qualifying quantity is reinstated again."""
+    standing = [Returned(sale, found.lines[0].item_id, Decimal(0)) for sale, found in purchases.items() if found.lines]
+    return return_entries(program, account, purchases, standing, earlier, give_back=True)
 
 
 def adjustments(entries: tuple[Entry, ...] | list[Entry]) -> tuple[LoyaltyAdjustment, ...]:

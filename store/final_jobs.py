@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
+from handlers.loyalty import Account, Entry
 from store.history_sql import returned_by_sale
 from store.loyalty_sql import account_of, append, purchases, reverse_ticket
 from store.records import FinalOutcome, FinalPlan, FinalSubmission, LineRecord, LoyaltyOutcome, TicketState
@@ -230,4 +231,24 @@ def _void(
         "UPDATE tickets SET status = 'voided', updated_at = ? WHERE ticket_id = ?",
         (submission.received_at, state.ticket_id),
     )
-    return "Voided", None if reversal is None else LoyaltyOutcome(reversal[0], tuple(reversal[1]), reversal[2])
+    if reversal is None:
+        return "Voided", None
+    return "Voided", _settle(connection, submission, state.ticket_id, reversal)
+
+
+def _settle(
+    connection: sqlite3.Connection,
+    submission: FinalSubmission,
+    ticket_id: str,
+    reversal: tuple[str, list[Entry], Account],
+) -> LoyaltyOutcome:
+    """After a void's reversal, what the returns still standing of its sales leave to take back, with the void."""
+    account_id, entries, after = reversal
+    plan = submission.loyalty
+    sales = {entry.sale for entry in entries if entry.sale}
+    if plan is not None and plan.settle is not None and sales:
+        found = purchases(connection, sales, ticket_id)
+        more = plan.settle(after, found, returned_by_sale(connection, sales))
+        after = append(connection, account_id, submission.message_id, ticket_id, more, submission.received_at, after)
+        entries = [*entries, *more]
+    return LoyaltyOutcome(account_id, tuple(entries), after)

@@ -5,8 +5,14 @@ final results."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
+from handlers.loyalty_returns import settle_entries
 from tests.serverutil import Client, post
 from tests.tillutil import (
     FINAL,
@@ -110,7 +116,30 @@ async def test_two_tills_approved_at_once_take_back_the_line_once(client: Client
     assert (taken(first), taken(second)) == (["-25.00"], [])
     assert await balance(client) == before - 25
     void = await finish(client, one, Back(1, "410552", "2", STOCKPOTS), store="01291", who=WHO, voided=True)
-    assert 'kind="reversal"' in void and await balance(client) == before - 25 + 25
+    assert 'kind="reversal" account="base" source="Economy" points="25.00"' in void
+    assert taken(void) == ["-25.00"]
+    assert await balance(client) == before - 25
+
+
+async def test_voids_and_over_returns_in_any_order_leave_what_still_stands_taken(client: Client) -> None:
+    """Three units earning 10: A takes 2, B takes 2 (one beyond the sale), A is voided, C takes 1, B is voided.
+    After each step what is taken is round(10 x min(standing, 3) / 3)."""
+    before = await bought(client, STOCKPOTS, ("410552", "3", "30.00", points("10")))
+    tickets: dict[str, str] = {}
+
+    async def back(name: str, quantity: str) -> None:
+        tickets[name] = await answer(client, authorize(Line(1, "410552", quantity, "10.00", STOCKPOTS, "5"), who=WHO))
+        await finish(client, tickets[name], Back(1, "410552", quantity, STOCKPOTS), who=WHO)
+
+    async def void(name: str) -> None:
+        await finish(client, tickets[name], Back(1, "410552", "1", STOCKPOTS), who=WHO, voided=True)
+
+    expected = {2: Decimal("6.67"), 3: Decimal(10), 4: Decimal(10), 1: Decimal("3.33")}
+    for step, standing in ((back("A", "2"), 2), (back("B", "2"), 4), (void("A"), 2), (back("C", "1"), 3)):
+        await step
+        assert before - await balance(client) == expected[standing], standing
+    await void("B")
+    assert before - await balance(client) == Decimal("3.33")
 
 
 LINE_13 = f"<Loyalty>{points('13')}</Loyalty>"
@@ -160,3 +189,49 @@ async def test_an_offline_result_with_figures_then_a_void(client: Client) -> Non
     assert status == 200, ack
     assert taken(ack) == ["-3.71"] and 'basis="line"' in ack
     assert await balance(client) == before - Decimal("3.71")
+
+
+ONE_SALE = "01292/06/2026-11-04/20417"
+
+
+def _taken_so_far(entries: list[tuple[str, Entry]]) -> Decimal:
+    return -sum((entry.points for _, entry in entries), Decimal(0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 7),
+    st.integers(1, 999),
+    st.lists(st.one_of(st.integers(1, 5), st.integers(-3, -1)), min_size=1, max_size=12),
+)
+def test_after_every_return_and_void_what_is_taken_is_what_still_stands(
+    bought_units: int, cents: int, steps: list[int]
+) -> None:
+    """Returns (positive steps) and voids of the n-th earlier return (negative steps), in any order and beyond what
+    was bought: what is taken back is round(earned x min(standing, bought) / bought) after every step."""
+    earned = Decimal(cents) / 100
+    program = Program("p", "base", Decimal(1), "deduct", True)
+    line = PurchaseLine(1, "410552", Decimal(bought_units), Decimal("10.00"), (Earned("base", "Economy", earned),))
+    entries: list[tuple[str, Entry]] = []
+    standing: dict[str, Decimal] = {}
+
+    def sale() -> dict[str, Purchase]:
+        taken = _taken_so_far(entries)
+        return {ONE_SALE: Purchase(ONE_SALE, (line,), taken_points=(("base", "Economy", taken),))}
+
+    for number, step in enumerate(steps):
+        earlier = {(ONE_SALE, "410552"): sum(standing.values(), Decimal(0))} if standing else {}
+        account = fold(entry for _, entry in entries)
+        if step > 0:
+            made = return_entries(program, account, sale(), [Returned(ONE_SALE, "410552", Decimal(step))], earlier)
+            entries += [(f"T{number}", entry) for entry in made]
+            standing[f"T{number}"] = Decimal(step)
+        elif standing:
+            ticket = list(standing)[(-step - 1) % len(standing)]
+            mine = [entry for owner, entry in entries if owner == ticket]
+            entries += [(ticket, replace(entry, kind="reversal", points=-entry.points)) for entry in mine]
+            del standing[ticket]
+            left = {(ONE_SALE, "410552"): sum(standing.values(), Decimal(0))}
+            entries += [(ticket, e) for e in settle_entries(program, fold(e for _, e in entries), sale(), left)]
+        share = min(sum(standing.values(), Decimal(0)), Decimal(bought_units)) / bought_units
+        assert _taken_so_far(entries) == (earned * share).quantize(Decimal("0.01"))
