@@ -232,8 +232,18 @@ def _void(
         (submission.received_at, state.ticket_id),
     )
     if reversal is None:
-        return "Voided", None
+        return "Voided", _unchanged(connection, submission, state)
     return "Voided", _settle(connection, submission, state.ticket_id, reversal)
+
+
+def _unchanged(
+    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState
+) -> LoyaltyOutcome | None:
+    """A void of a ticket that made no loyalty entry: the account as it stands, as a final result without
+    adjustments shows it."""
+    plan = submission.loyalty
+    account_id = (plan.account_id or state.loyalty_account_id) if plan else None
+    return None if account_id is None else LoyaltyOutcome(account_id, (), account_of(connection, account_id))
 
 
 def _settle(

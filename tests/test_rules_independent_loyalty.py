@@ -235,3 +235,14 @@ def test_after_every_return_and_void_what_is_taken_is_what_still_stands(
             entries += [(ticket, e) for e in settle_entries(program, fold(e for _, e in entries), sale(), left)]
         share = min(sum(standing.values(), Decimal(0)), Decimal(bought_units)) / bought_units
         assert _taken_so_far(entries) == (earned * share).quantize(Decimal("0.01"))
+
+
+async def test_a_void_of_a_return_that_took_nothing_still_shows_the_account(client: Client) -> None:
+    await bought(client, STOCKPOTS, ("410552", "2", "19.98", points("20")))
+    one = await answer(client, authorize(Line(1, "410552", "2", "9.99", STOCKPOTS, "2"), store="01291", who=WHO))
+    two = await answer(client, authorize(Line(1, "410552", "2", "9.99", STOCKPOTS, "2"), store="01292", who=WHO))
+    await finish(client, one, Back(1, "410552", "2", STOCKPOTS), store="01291", who=WHO)
+    recorded = await finish(client, two, Back(1, "410552", "2", STOCKPOTS), store="01292", who=WHO)
+    voided = await finish(client, two, Back(1, "410552", "2", STOCKPOTS), store="01292", who=WHO, voided=True)
+    shown = '<Loyalty accountId="LY-3300917"><Points account="base">500.00</Points>'
+    assert shown in recorded and shown in voided and "<Adjustment" not in voided
