@@ -5,12 +5,17 @@ final results."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
+from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.app import create_app
+from gateway.settings import load_settings
 from handlers.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
 from handlers.loyalty_returns import settle_entries
 from tests.serverutil import Client, post
@@ -29,6 +34,7 @@ from tests.tillutil import (
     purchase,
 )
 
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 ACCOUNT = "LY-3300917"
 WHO = customer(ACCOUNT)
 STOCKPOTS = Sale("01292", "06", "2026-11-04", "20417")
@@ -246,3 +252,29 @@ async def test_a_void_of_a_return_that_took_nothing_still_shows_the_account(clie
     voided = await finish(client, two, Back(1, "410552", "2", STOCKPOTS), store="01292", who=WHO, voided=True)
     shown = '<Loyalty accountId="LY-3300917"><Points account="base">500.00</Points>'
     assert shown in recorded and shown in voided and "<Adjustment" not in voided
+
+
+OFFSET_PROGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<LoyaltyProgram xmlns="urn:returns-gateway:loyalty:v1" id="offset-rewards">
+  <Earn account="base" perCurrencyUnit="1"/>
+  <RewardPlateau every="1000.00" reward="10.00"/>
+  <Returns treatment="offset" allowNegative="true"/>
+</LoyaltyProgram>
+"""
+
+
+async def test_the_offset_treatment_carries_fifty_for_seven_back_in_odd_cents(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    program = tmp_path / "program.xml"
+    program.write_text(OFFSET_PROGRAM)
+    settings_ = load_settings(environ={}, db_path=tmp_path / "gateway.db", loyalty_program_path=program)
+    client = await aiohttp_client(create_app(settings_))
+    status, text = await post(client, LOYALTY, purchase(ACCOUNT, STOCKPOTS, ("410552", "7", "50.00", "")))
+    assert status == 200, text
+    offsets = []
+    for quantity in "1123":
+        text = await answer(client, authorize(Line(1, "410552", quantity, "7.14", STOCKPOTS, "7"), who=WHO))
+        ack = await finish(client, text, Back(1, "410552", quantity, STOCKPOTS), who=WHO)
+        offsets.append(re.findall(r'kind="balance" balance="([-0-9.]+)"', ack))
+    assert offsets == [["-7.14"], ["-7.15"], ["-14.28"], ["-21.43"]]
