@@ -278,3 +278,26 @@ async def test_the_offset_treatment_carries_fifty_for_seven_back_in_odd_cents(
         ack = await finish(client, text, Back(1, "410552", quantity, STOCKPOTS), who=WHO)
         offsets.append(re.findall(r'kind="balance" balance="([-0-9.]+)"', ack))
     assert offsets == [["-7.14"], ["-7.15"], ["-14.28"], ["-21.43"]]
+
+
+async def test_lines_from_two_sales_interleaved_preview_and_take_each_sale(client: Client) -> None:
+    kettles = Sale("01291", "02", "2026-11-06", "30555")
+    before = await bought(client, STOCKPOTS, ("410552", "3", "29.97", points("100")))
+    assert (await post(client, LOYALTY, purchase(ACCOUNT, kettles, ("410999", "2", "50.00", points("25")))))[0] == 200
+    lines = (
+        Line(1, "410552", "1", "9.99", STOCKPOTS, "3"),
+        Line(2, "410999", "2", "25.00", kettles, "2"),
+        Line(3, "410552", "2", "9.99", STOCKPOTS, "3"),
+    )
+    text = await answer(client, authorize(*lines, who=WHO))
+    assert [taken(part) for part in lines_of(text)] == [["-33.33"], ["-25.00"], ["-66.67"]]
+    ack = await finish(
+        client,
+        text,
+        Back(1, "410552", "1", STOCKPOTS),
+        Back(2, "410999", "2", kettles),
+        Back(3, "410552", "2", STOCKPOTS),
+        who=WHO,
+    )
+    assert sorted(taken(ack)) == ["-100.00", "-25.00"]
+    assert await balance(client) == before + 25 - 125
