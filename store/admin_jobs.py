@@ -74,15 +74,15 @@ def revoke_override(override_id: int, stamp: Stamp) -> Job:
 
 
 def _after_recorded(connection: sqlite3.Connection, customer: str, at: str) -> str:
-    """The override's instant, made later than every exception of the customer already recorded (one recorded in
-    the same instant, before the override, stays behind it; one recorded at that instant afterwards counts)."""
+    """The override's instant, a microsecond past it when an exception of the customer was already recorded in that
+    very instant: that one stays behind the override, one recorded in the same instant afterwards counts."""
     made = instant(at)
     recorded = connection.execute(
         "SELECT recorded_at FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND recorded_at >= ?",
         (customer, made.date().isoformat()),
     )
-    latest = max((instant(value) for (value,) in recorded if value), default=made)
-    return at if latest < made else (latest + timedelta(microseconds=1)).isoformat()
+    tied = any(instant(value) == made for (value,) in recorded if value)
+    return (made + timedelta(microseconds=1)).isoformat() if tied else at
 
 
 def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:

@@ -112,3 +112,12 @@ async def test_a_void_after_a_reset_of_a_return_before_it_changes_nothing(client
     await done(client, "2026-12-11", 13, voided_answer=later)
     assert await seen(client, "2026-12-11") == "4"
     assert after != later
+
+
+async def test_the_instants_decide_whatever_order_the_messages_came_in(client: Client) -> None:
+    """A return stamped 15:00 reached the gateway before a reset stamped noon: the instants say it came after."""
+    await done(client, "2026-12-12", 9)
+    await done(client, "2026-12-12", 15)
+    at(client, "2026-12-12", 12)
+    await override(client, "reset", 3)
+    assert await seen(client, "2026-12-12") == "4"
