@@ -19,7 +19,7 @@ from handlers.engine import evaluate
 from handlers.history import History
 from handlers.models import OriginalSale
 from tests.policyutil import line, load, policy_xml, request
-from tests.serverutil import Client, field
+from tests.serverutil import SOAP11, Client, field, post, soap
 from tests.tillutil import Back, Line, Sale, answer, approved, authorize, finish, lines_of
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
@@ -143,3 +143,11 @@ def test_approved_never_exceeds_what_is_left(
     for s in (0, 1):
         total = sum((d.approved_quantity for d, (p, _) in zip(result.lines, picks, strict=True) if p == s), Decimal(0))
         assert total <= max(bought[s] - before[s], 0)
+
+
+async def test_a_soap_till_meets_the_same_over_return_and_refund_split(client: Client) -> None:
+    body = authorize(Line(1, "100234", "2", "17.25", PANS, "3"), Line(2, "100234", "2", "17.25", PANS, "3"))
+    status, text = await post(client, "/v1/messages", soap(body, SOAP11), "text/xml")
+    assert status == 200 and SOAP11 in text
+    assert approved(text) == ["2", "0"]
+    assert '<RefundSplit><Tender type="Credit" amount="34.50"/></RefundSplit>' in text
