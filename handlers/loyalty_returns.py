@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from handlers.engine import Evaluation
 from handlers.loyalty import Account, Entry, Program, Purchase, Returned, fold, return_entries
-from handlers.loyalty_basis import request_purchases
+from handlers.loyalty_basis import merged, request_purchases
 from handlers.models import (
     AuthorizeRequest,
     FinalDecision,
@@ -140,5 +140,6 @@ def _with_carried(recorded: dict[str, Purchase], carried: dict[str, Purchase]) -
         if known is None:
             found[sale] = purchase
         elif not known.recorded:
-            found[sale] = replace(purchase, taken_points=known.taken_points, taken_balance=known.taken_balance)
+            lines = merged(purchase, known) or purchase
+            found[sale] = replace(lines, taken_points=known.taken_points, taken_balance=known.taken_balance)
     return found

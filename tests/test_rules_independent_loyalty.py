@@ -250,3 +250,24 @@ async def test_lines_from_two_sales_interleaved_preview_and_take_each_sale(clien
     )
     assert sorted(taken(ack)) == ["-100.00", "-25.00"]
     assert await balance(client) == before + 25 - 125
+
+
+async def test_items_of_one_sale_returned_by_different_tickets_each_take_their_own(client: Client) -> None:
+    """The ledger holds one sale of two items, and does not hold another whose lines carry their figures: returning
+    one item, then the other, previews and takes each item's own points."""
+    before = await bought(
+        client, STOCKPOTS, ("410552", "2", "19.98", points("20")), ("410553", "1", "15.00", points("15"))
+    )
+    a = Line(1, "520001", "1", "20.00", UNKNOWN, "1", loyalty=f"<Loyalty>{points('20')}</Loyalty>")
+    b = Line(1, "520002", "1", "30.00", UNKNOWN, "1", loyalty=f"<Loyalty>{points('30')}</Loyalty>")
+    steps = (
+        (Line(1, "410553", "1", "15.00", STOCKPOTS, "1"), STOCKPOTS, ["-15.00"]),
+        (Line(1, "410552", "2", "9.99", STOCKPOTS, "2"), STOCKPOTS, ["-20.00"]),
+        (a, UNKNOWN, ["-20.00"]),
+        (b, UNKNOWN, ["-30.00"]),
+    )
+    for line, sale, expected in steps:
+        text = await answer(client, authorize(line, who=WHO))
+        ack = await finish(client, text, Back(1, line.item, line.quantity, sale), who=WHO)
+        assert (taken(text), taken(ack)) == (expected, expected), line.item
+    assert await balance(client) == before - 85
