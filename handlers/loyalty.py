@@ -78,7 +78,8 @@ class PurchaseLine:
 @dataclass(frozen=True, slots=True)
 class Purchase:
     """A sale and what its lines earned; `recorded` when the ledger holds it (else the till's own figures), and what
-    returns of it have taken back so far: points per (account, source) and balance."""
+    returns of it have taken back so far: points per (account, source) and balance. `carried_items`: items of a
+    recorded sale whose lines the ledger does not hold, figured from what return lines carried."""
 
     sale: str
     lines: tuple[PurchaseLine, ...]
@@ -87,6 +88,7 @@ class Purchase:
     recorded: bool = True
     taken_points: tuple[tuple[str, str, Decimal], ...] = ()
     taken_balance: Decimal = ZERO
+    carried_items: frozenset[str] = frozenset()
 
     @property
     def quantity(self) -> Decimal:
@@ -221,7 +223,7 @@ def return_entries(
     entries = _floor(program, account, entries)
     for sale, items in now.items():
         if sale in purchases:
-            entries += _offer(purchases[sale], sum(items.values(), ZERO), earlier, account)
+            entries += _offer(purchases[sale], items, earlier, account)
     return entries
 
 
@@ -245,7 +247,8 @@ def _take_back(
     earlier: dict[tuple[str, str], Decimal],
     give_back: bool,
 ) -> list[Entry]:
-    basis = "ledger" if purchase.recorded else "line"
+    carried = not purchase.recorded or any(item in purchase.carried_items for item in items)
+    basis = "line" if carried else "ledger"
     shares = _shares(purchase, items, earlier)
     if program.treatment == "offset":
         parts = zip(purchase.lines, shares, strict=True)
@@ -298,13 +301,16 @@ def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Ent
 
 
 def _offer(
-    purchase: Purchase, quantity: Decimal, earlier: dict[tuple[str, str], Decimal], account: Account
+    purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal], account: Account
 ) -> list[Entry]:
-    """Reinstate the offer once the kept quantity falls below its qualifying condition (or all came back)."""
+    """Reinstate the offer once the kept quantity falls below its qualifying condition (or all came back); lines
+    the ledger does not hold take no part in it."""
     if not purchase.offer_id or purchase.offer_id in account.reinstated:
         return []
-    returned = quantity + sum((q for (sale, _), q in earlier.items() if sale == purchase.sale), ZERO)
-    kept = purchase.quantity - returned
+    skip = purchase.carried_items
+    now = sum((quantity for item, quantity in items.items() if item not in skip), ZERO)
+    before = sum((q for (sale, item), q in earlier.items() if sale == purchase.sale and item not in skip), ZERO)
+    kept = sum((line.quantity for line in purchase.lines if line.item_id not in skip), ZERO) - now - before
     if kept <= 0 or kept < purchase.offer_quantity:
         return [Entry("offer-reinstated", offer_id=purchase.offer_id, sale=purchase.sale)]
     return []

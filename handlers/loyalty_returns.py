@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from handlers.engine import Evaluation
 from handlers.loyalty import Account, Entry, Program, Purchase, Returned, fold, return_entries
-from handlers.loyalty_basis import merged, request_purchases
+from handlers.loyalty_basis import merged, request_purchases, with_carried_lines
 from handlers.models import (
     AuthorizeRequest,
     FinalDecision,
@@ -139,7 +139,9 @@ def _with_carried(recorded: dict[str, Purchase], carried: dict[str, Purchase]) -
         known = found.get(sale)
         if known is None:
             found[sale] = purchase
-        elif not known.recorded:
+        elif known.recorded:
+            found[sale] = with_carried_lines(known, purchase)
+        else:
             lines = merged(purchase, known) or purchase
             found[sale] = replace(lines, taken_points=known.taken_points, taken_balance=known.taken_balance)
     return found

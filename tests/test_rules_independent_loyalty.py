@@ -41,11 +41,11 @@ async def balance(client: Client) -> Decimal:
     return Decimal(dict(found["points"])["base"])
 
 
-async def bought(client: Client, sale: Sale, *lines: tuple[str, str, str, str]) -> Decimal:
+async def bought(client: Client, sale: Sale, *lines: tuple[str, str, str, str], offer: str = "") -> Decimal:
     """The purchase on the ledger, over 500 points banked earlier so that no floor hides a take-back."""
     status, text = await post(client, LOYALTY, purchase(ACCOUNT, BANKED, ("300117", "1", "500.00", points("500"))))
     assert status == 200, text
-    status, text = await post(client, LOYALTY, purchase(ACCOUNT, sale, *lines))
+    status, text = await post(client, LOYALTY, purchase(ACCOUNT, sale, *lines, offer=offer))
     assert status == 200, text
     return await balance(client)
 
@@ -271,3 +271,25 @@ async def test_items_of_one_sale_returned_by_different_tickets_each_take_their_o
         ack = await finish(client, text, Back(1, line.item, line.quantity, sale), who=WHO)
         assert (taken(text), taken(ack)) == (expected, expected), line.item
     assert await balance(client) == before - 85
+
+
+async def test_a_line_the_ledger_has_not_seen_of_a_sale_it_holds_uses_its_own_figures(client: Client) -> None:
+    """The ledger holds the sale's stockpots (with their offer) but not its lids: the lids' own figures are used,
+    cumulatively, bringing two of the three lids back does not reinstate the stockpots' offer, and the stockpots
+    still take their own points afterwards and reinstate the offer once both are back (the lids left count for
+    nothing in it)."""
+    offer = '<Offer id="FALL-PROMO" qualifyingQuantity="1"/>'
+    before = await bought(client, STOCKPOTS, ("410552", "2", "19.98", points("20", "6")), offer=offer)
+    lids = f"<Loyalty>{points('45')}</Loyalty>"
+    for quantity, expected in (("1", ["-15.00"]), ("1", ["-15.00"])):
+        line = Line(1, "520777", quantity, "30.00", STOCKPOTS, "3", loyalty=lids)
+        text = await answer(client, authorize(line, who=WHO))
+        assert taken(text) == expected and 'basis="line"' in text
+        ack = await finish(client, text, Back(1, "520777", quantity, STOCKPOTS), who=WHO)
+        assert taken(ack) == expected and 'basis="line"' in ack and "offer-reinstated" not in ack
+    assert await balance(client) == before - 30
+    text = await answer(client, authorize(Line(1, "410552", "2", "9.99", STOCKPOTS, "2"), who=WHO))
+    assert taken(text) == ["-20.00"] and 'basis="ledger"' in text
+    ack = await finish(client, text, Back(1, "410552", "2", STOCKPOTS), who=WHO)
+    assert (taken(ack), taken(ack, "Campaign")) == (["-20.00"], ["-6.00"])
+    assert 'kind="offer-reinstated"' in ack

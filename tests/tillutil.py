@@ -121,8 +121,8 @@ def final_result(
 </ReturnFinalResult>""".encode()
 
 
-def purchase(account: str, sale: Sale, *lines: tuple[str, str, str, str]) -> bytes:
-    """A loyalty purchase: lines of (item, quantity, amount, points elements)."""
+def purchase(account: str, sale: Sale, *lines: tuple[str, str, str, str], offer: str = "") -> bytes:
+    """A loyalty purchase: lines of (item, quantity, amount, points elements), and an offer element."""
     number = next(_NUMBERS)
     body = "".join(
         f"<Line><LineNumber>{index}</LineNumber><ItemId>{item}</ItemId><Quantity>{quantity}</Quantity>"
@@ -132,7 +132,7 @@ def purchase(account: str, sale: Sale, *lines: tuple[str, str, str, str]) -> byt
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <LoyaltyActivity xmlns="urn:returns-gateway:loyalty:v1">
   <MessageId>IND-LOY-{number:05d}</MessageId><AccountId>{account}</AccountId><Timestamp>{sale.day}T12:00:00Z</Timestamp>
-  <Purchase>{sale.xml("Sale")}{body}</Purchase>
+  <Purchase>{sale.xml("Sale")}{body}{offer}</Purchase>
 </LoyaltyActivity>""".encode()
 
 
