@@ -9,7 +9,7 @@ its minimum gives its amounts to the below-minimum tender. Each line's answer na
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from handlers.models import TenderAmount, TenderType
 from handlers.policy_model import PolicySet, TenderLimit
@@ -72,7 +72,7 @@ def _split(policy_set: PolicySet, claim: TenderClaim, used: dict[TenderType, Dec
     to the fallback tender."""
     left, split = claim.amount, dict[TenderType, Decimal]()
     for limit in _allowed(policy_set, claim):
-        room = left if limit.maximum is None else max(limit.maximum - used.get(limit.tender, ZERO), ZERO)
+        room = left if limit.maximum is None else _room(limit.maximum - used.get(limit.tender, ZERO), claim.amount)
         take = min(left, room)
         if take > 0:
             split[limit.tender] = split.get(limit.tender, ZERO) + take
@@ -82,6 +82,11 @@ def _split(policy_set: PolicySet, claim: TenderClaim, used: dict[TenderType, Dec
     fallback = _fallback(policy_set, claim.receipted)
     split[fallback] = split.get(fallback, ZERO) + left
     return split
+
+
+def _room(room: Decimal, amount: Decimal) -> Decimal:
+    """What a tender's maximum still leaves, in the refund's minor unit (never rounded up past the maximum)."""
+    return max(room, ZERO).quantize(amount, rounding=ROUND_DOWN)
 
 
 def _below_minimum(policy_set: PolicySet, used: dict[TenderType, Decimal]) -> frozenset[TenderType]:
@@ -115,7 +120,7 @@ def _move(
     for tender, amount in split.items():
         take = amount
         if tender in short:
-            take = min(amount, spare[0])
+            take = amount if amount <= spare[0] else _room(spare[0], amount)
             spare[0] -= take
             tender = to
         for target, part in ((tender, take), (fallback, amount - take)):

@@ -183,3 +183,17 @@ def limit_input(policy_set: PolicySet, history: History) -> str:
     trace = run(policy_set, request(line(), customer=with_id()), history).lines[0].trace
     assert trace is not None
     return next(step.input_value for step in trace.steps if step.rule == "limit")
+
+
+async def test_a_nonreceipted_line_falls_to_its_own_fallback(tills: Client) -> None:
+    """Cash is full after the receipted sofa; the nonreceipted line takes credit to its maximum, and its 20.00 left
+    for check stays under the check minimum with cash full: the nonreceipted fallback (gift card) takes it."""
+    text = await answer(tills, authorize(sofa(1, "150.00"), Line(2, "880009", "1", "120.00")))
+    assert splits(text) == [{"Cash": "150.00"}, {"Credit": "100.00", "GiftCard": "20.00"}]
+
+
+async def test_a_nearly_full_cash_drawer_and_a_short_check_keep_cents(tills: Client) -> None:
+    """Cash 130 of its 150: the second sofa takes the 20.00 cash leaves, credit's 100.00, and its 25.50 for check
+    (under the check minimum, with cash full) goes to store credit; every amount in cents."""
+    text = await answer(tills, authorize(sofa(1, "130.00"), sofa(2, "145.50")))
+    assert splits(text) == [{"Cash": "130.00"}, {"Credit": "100.00", "Cash": "20.00", "StoreCredit": "25.50"}]
