@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.app import create_app
 from gateway.settings import load_settings
@@ -197,3 +199,22 @@ async def test_a_nearly_full_cash_drawer_and_a_short_check_keep_cents(tills: Cli
     (under the check minimum, with cash full) goes to store credit; every amount in cents."""
     text = await answer(tills, authorize(sofa(1, "130.00"), sofa(2, "145.50")))
     assert splits(text) == [{"Cash": "130.00"}, {"Credit": "100.00", "Cash": "20.00", "StoreCredit": "25.50"}]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 30000), min_size=1, max_size=6), st.booleans())
+def test_every_split_amount_is_in_cents_and_within_its_maximum(cents: list[int], receipted: bool) -> None:
+    policy_set = load(tenders=TENDERS)
+    lines = [
+        line(line_number=n + 1, item_id=f"77{n}", unit_price_paid=Decimal(c) / 100, receipted=receipted)
+        for n, c in enumerate(cents)
+    ]
+    decided = run(policy_set, request(*lines))
+    paid: dict[str, Decimal] = {}
+    for decision in decided.lines:
+        assert sum((part.amount for part in decision.refund_split), Decimal(0)) == decision.refund_amount
+        for part in decision.refund_split:
+            assert part.amount.as_tuple().exponent == -2
+            paid[part.tender.value] = paid.get(part.tender.value, Decimal(0)) + part.amount
+    assert paid.get("Cash", Decimal(0)) <= 150 and paid.get("Credit", Decimal(0)) <= 100
+    assert paid.get("Check", Decimal(0)) <= 60
