@@ -9,7 +9,7 @@ its minimum gives its amounts to the below-minimum tender. Each line's answer na
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from handlers.models import TenderAmount, TenderType
 from handlers.policy_model import PolicySet, TenderLimit
@@ -47,10 +47,12 @@ def allocate(policy_set: PolicySet, claims: list[TenderClaim]) -> list[TenderAns
             used[tender] = used.get(tender, ZERO) + amount
         splits.append(split)
     short = _below_minimum(policy_set, used)
+    spare = _spare(policy_set, used, short)
     answers = []
     room = dict(used)
     for claim, split in zip(claims, splits, strict=True):
-        moved = _move(split, short, policy_set.settings.below_minimum_tender)
+        fallback = _fallback(policy_set, claim.receipted)
+        moved = _move(split, short, policy_set.settings.below_minimum_tender, spare, fallback) if short else split
         listed = () if claim.denied else _listed(policy_set, claim, moved, room)
         answers.append(TenderAnswer(listed, tuple(TenderAmount(t, a) for t, a in moved.items())))
     return answers
@@ -70,7 +72,7 @@ def _split(policy_set: PolicySet, claim: TenderClaim, used: dict[TenderType, Dec
     to the fallback tender."""
     left, split = claim.amount, dict[TenderType, Decimal]()
     for limit in _allowed(policy_set, claim):
-        room = left if limit.maximum is None else max(limit.maximum - used.get(limit.tender, ZERO), ZERO)
+        room = left if limit.maximum is None else _room(limit.maximum - used.get(limit.tender, ZERO), claim.amount)
         take = min(left, room)
         if take > 0:
             split[limit.tender] = split.get(limit.tender, ZERO) + take
@@ -82,6 +84,11 @@ def _split(policy_set: PolicySet, claim: TenderClaim, used: dict[TenderType, Dec
     return split
 
 
+def _room(room: Decimal, amount: Decimal) -> Decimal:
+    """What a tender's maximum still leaves, in the refund's minor unit (never rounded up past the maximum)."""
+    return max(room, ZERO).quantize(amount, rounding=ROUND_DOWN)
+
+
 def _below_minimum(policy_set: PolicySet, used: dict[TenderType, Decimal]) -> frozenset[TenderType]:
     """Tenders whose transaction total is above zero but below their minimum."""
     return frozenset(
@@ -91,11 +98,34 @@ def _below_minimum(policy_set: PolicySet, used: dict[TenderType, Decimal]) -> fr
     )
 
 
-def _move(split: dict[TenderType, Decimal], short: frozenset[TenderType], to: TenderType) -> dict[TenderType, Decimal]:
+def _spare(policy_set: PolicySet, used: dict[TenderType, Decimal], short: frozenset[TenderType]) -> list[Decimal]:
+    """What the below-minimum tender may still take within its maximum (a one-item list, spent as lines move)."""
+    to = policy_set.settings.below_minimum_tender
+    limit = next((limit for limit in policy_set.tenders if limit.tender == to), None)
+    if limit is None or limit.maximum is None:
+        return [Decimal("Infinity")]
+    return [max(limit.maximum - (ZERO if to in short else used.get(to, ZERO)), ZERO)]
+
+
+def _move(
+    split: dict[TenderType, Decimal],
+    short: frozenset[TenderType],
+    to: TenderType,
+    spare: list[Decimal],
+    fallback: TenderType,
+) -> dict[TenderType, Decimal]:
+    """The split with the amounts of tenders below their minimum given to the below-minimum tender `to`, within what
+    its maximum still leaves for the transaction (`spare`, spent as lines move); the rest goes to the fallback."""
     moved: dict[TenderType, Decimal] = {}
     for tender, amount in split.items():
-        target = to if tender in short else tender
-        moved[target] = moved.get(target, ZERO) + amount
+        take = amount
+        if tender in short:
+            take = amount if amount <= spare[0] else _room(spare[0], amount)
+            spare[0] -= take
+            tender = to
+        for target, part in ((tender, take), (fallback, amount - take)):
+            if part > 0:
+                moved[target] = moved.get(target, ZERO) + part
     return moved
 
 

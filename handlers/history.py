@@ -50,8 +50,10 @@ def instant(text: str) -> datetime:
 @dataclass(frozen=True, slots=True)
 class CountOverride:
     """A user froze the cumulative count at `value` until `until`, or reset it to `value`, at the instant `set_at`
-    (on the day `set_on`). Exceptions count on top of `value` when recorded after that instant (and, for a freeze,
-    of a return after its last day); an override kept without its instant counts from the day after."""
+    (on the day `set_on`). Exceptions count on top of `value` when recorded at or after that instant (and, for a
+    freeze, of a return after its last day): the store keeps the instant later than every exception recorded before
+    the override, so one recorded in the same instant afterwards counts. An override kept without its instant counts
+    from the day after."""
 
     kind: CountOverrideKind
     value: int
@@ -62,7 +64,7 @@ class CountOverride:
     def counts(self, mark: ExceptionMark) -> bool:
         """Whether an exception counts on top of `value` (only for an override that knows its instant)."""
         after_freeze = self.kind is CountOverrideKind.RESET or self.until is None or mark.day > self.until
-        return self.set_at is not None and mark.at > self.set_at and after_freeze
+        return self.set_at is not None and mark.at >= self.set_at and after_freeze
 
     @property
     def counts_from(self) -> date:

@@ -78,7 +78,8 @@ class PurchaseLine:
 @dataclass(frozen=True, slots=True)
 class Purchase:
     """A sale and what its lines earned; `recorded` when the ledger holds it (else the till's own figures), and what
-    returns of it have taken back so far: points per (account, source) and balance."""
+    returns of it have taken back so far: points per (account, source) and balance. `carried_items`: items of a
+    recorded sale whose lines the ledger does not hold, figured from what return lines carried."""
 
     sale: str
     lines: tuple[PurchaseLine, ...]
@@ -87,6 +88,7 @@ class Purchase:
     recorded: bool = True
     taken_points: tuple[tuple[str, str, Decimal], ...] = ()
     taken_balance: Decimal = ZERO
+    carried_items: frozenset[str] = frozenset()
 
     @property
     def quantity(self) -> Decimal:
@@ -205,8 +207,10 @@ def return_entries(
     purchases: dict[str, Purchase],
     returned: list[Returned],
     earlier: dict[tuple[str, str], Decimal],
+    give_back: bool = False,
 ) -> list[Entry]:
-    """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate."""
+    """What a completed return adjusts: points (deduct) or the balance (offset), and offers to reinstate; with
+    `give_back` (settling after a void), also what was taken beyond what the returns standing call for."""
     now: dict[str, dict[str, Decimal]] = {}
     for item in returned:
         items = now.setdefault(item.sale, {})
@@ -215,11 +219,11 @@ def return_entries(
     for sale, items in now.items():
         purchase = purchases.get(sale)
         if purchase is not None and any(line.item_id in items for line in purchase.lines):
-            entries += _take_back(program, purchase, items, earlier)
+            entries += _take_back(program, purchase, items, earlier, give_back)
     entries = _floor(program, account, entries)
     for sale, items in now.items():
         if sale in purchases:
-            entries += _offer(purchases[sale], sum(items.values(), ZERO), earlier, account)
+            entries += _offer(purchases[sale], items, earlier, account)
     return entries
 
 
@@ -237,15 +241,20 @@ def _shares(purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[s
 
 
 def _take_back(
-    program: Program, purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal]
+    program: Program,
+    purchase: Purchase,
+    items: dict[str, Decimal],
+    earlier: dict[tuple[str, str], Decimal],
+    give_back: bool,
 ) -> list[Entry]:
-    basis = "ledger" if purchase.recorded else "line"
+    carried = not purchase.recorded or any(item in purchase.carried_items for item in items)
+    basis = "line" if carried else "ledger"
     shares = _shares(purchase, items, earlier)
     if program.treatment == "offset":
         parts = zip(purchase.lines, shares, strict=True)
         target = sum(((line.amount * share).quantize(CENT, ROUND_HALF_EVEN) for line, share in parts), ZERO)
         total = sum((line.amount for line in purchase.lines), ZERO)
-        take = _clamp(target, total, purchase.taken_balance)
+        take = _clamp(target, total, purchase.taken_balance, give_back)
         return [Entry("balance", balance=-take, sale=purchase.sale, basis=basis)] if take else []
     targets: dict[tuple[str, str], Decimal] = {}
     totals: dict[tuple[str, str], Decimal] = {}
@@ -257,15 +266,17 @@ def _take_back(
     taken = {(account, source): points for account, source, points in purchase.taken_points}
     entries = []
     for (account, source), target in targets.items():
-        take = _clamp(target, totals[(account, source)], taken.get((account, source), ZERO))
+        take = _clamp(target, totals[(account, source)], taken.get((account, source), ZERO), give_back)
         if take:
             entries.append(Entry("earn", account, source, -take, sale=purchase.sale, basis=basis))
     return entries
 
 
-def _clamp(target: Decimal, total: Decimal, taken: Decimal) -> Decimal:
-    """What to take now: the target less what was taken, never below zero nor beyond what was earned."""
-    return max(min(target, total) - taken, ZERO).quantize(CENT)
+def _clamp(target: Decimal, total: Decimal, taken: Decimal, give_back: bool) -> Decimal:
+    """What to take now: the target less what was taken, never beyond what was earned, nor below zero unless giving
+    back."""
+    found = min(target, total) - taken
+    return (found if give_back else max(found, ZERO)).quantize(CENT)
 
 
 def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Entry]:
@@ -290,13 +301,16 @@ def _floor(program: Program, account: Account, entries: list[Entry]) -> list[Ent
 
 
 def _offer(
-    purchase: Purchase, quantity: Decimal, earlier: dict[tuple[str, str], Decimal], account: Account
+    purchase: Purchase, items: dict[str, Decimal], earlier: dict[tuple[str, str], Decimal], account: Account
 ) -> list[Entry]:
-    """Reinstate the offer once the kept quantity falls below its qualifying condition (or all came back)."""
+    """Reinstate the offer once the kept quantity falls below its qualifying condition (or all came back); lines
+    the ledger does not hold take no part in it."""
     if not purchase.offer_id or purchase.offer_id in account.reinstated:
         return []
-    returned = quantity + sum((q for (sale, _), q in earlier.items() if sale == purchase.sale), ZERO)
-    kept = purchase.quantity - returned
+    skip = purchase.carried_items
+    now = sum((quantity for item, quantity in items.items() if item not in skip), ZERO)
+    before = sum((q for (sale, item), q in earlier.items() if sale == purchase.sale and item not in skip), ZERO)
+    kept = sum((line.quantity for line in purchase.lines if line.item_id not in skip), ZERO) - now - before
     if kept <= 0 or kept < purchase.offer_quantity:
         return [Entry("offer-reinstated", offer_id=purchase.offer_id, sale=purchase.sale)]
     return []

@@ -1,12 +1,15 @@
 """What an original sale line earned, from the till's own figures when the loyalty ledger does not hold the sale.
 
 A return line may carry `<Loyalty>`: the points its original line earned. When the ledger has no record of that
-sale, those figures are the basis of the preview and of the take-back; they are kept with the ticket's decision
-(`loyalty_basis`) so that the final result, which carries no figures, uses the same ones.
+sale (or of that line of a sale it holds), those figures are the basis of the preview and of the take-back; they are
+kept with the ticket's decision (`loyalty_basis`) so that the final result, which carries no figures, uses the same
+ones. The figures of a sale are gathered from every return of it still standing, so that returns of its other items
+by other tickets weigh what was already taken back against every line it is known to have.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,3 +53,21 @@ def _purchases(bases: list[dict[str, Any]]) -> dict[str, Purchase]:
         if all(other.item_id != line.item_id for other in kept):
             kept.append(line)
     return {sale: Purchase(sale, tuple(found), recorded=False) for sale, found in lines.items()}
+
+
+def merged(first: Purchase | None, second: Purchase | None) -> Purchase | None:
+    """One sale's carried figures from two sources: the lines of `first`, then those of `second` for other items."""
+    if first is None or second is None:
+        return first or second
+    known = {line.item_id for line in first.lines}
+    return replace(first, lines=first.lines + tuple(line for line in second.lines if line.item_id not in known))
+
+
+def with_carried_lines(recorded: Purchase, carried: Purchase | None) -> Purchase:
+    """A sale the ledger holds, with the carried lines of items it holds no line of (said in `carried_items`)."""
+    if carried is None:
+        return recorded
+    known = {line.item_id for line in recorded.lines}
+    extra = tuple(line for line in carried.lines if line.item_id not in known)
+    items = recorded.carried_items | {line.item_id for line in extra}
+    return replace(recorded, lines=recorded.lines + extra, carried_items=items) if extra else recorded

@@ -7,8 +7,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from handlers.engine import Evaluation
-from handlers.loyalty import Account, Entry, Program, Purchase, Returned, return_entries
-from handlers.loyalty_basis import request_purchases
+from handlers.loyalty import Account, Entry, Program, Purchase, Returned, fold, return_entries
+from handlers.loyalty_basis import merged, request_purchases, with_carried_lines
 from handlers.models import (
     AuthorizeRequest,
     FinalDecision,
@@ -43,7 +43,22 @@ def loyalty_return(program: Program, result: FinalResult) -> LoyaltyReturn:
     ) -> list[Entry]:
         return return_entries(program, account, purchases, _returned(result, state), earlier)
 
-    return LoyaltyReturn(account_id, sales, plan)
+    def settle(
+        account: Account, purchases: dict[str, Purchase], earlier: dict[tuple[str, str], Decimal]
+    ) -> list[Entry]:
+        return settle_entries(program, account, purchases, earlier)
+
+    return LoyaltyReturn(account_id, sales, plan, settle)
+
+
+def settle_entries(
+    program: Program, account: Account, purchases: dict[str, Purchase], earlier: dict[tuple[str, str], Decimal]
+) -> list[Entry]:
+    """After a void, what the returns still standing of these sales call for: a return whose take-back was cut short
+    because the voided one had taken the points first takes them now, points taken beyond what the standing returns
+    call for are given back, and an offer they bring below its qualifying quantity is reinstated again."""
+    standing = [Returned(sale, found.lines[0].item_id, Decimal(0)) for sale, found in purchases.items() if found.lines]
+    return return_entries(program, account, purchases, standing, earlier, give_back=True)
 
 
 def adjustments(entries: tuple[Entry, ...] | list[Entry]) -> tuple[LoyaltyAdjustment, ...]:
@@ -77,19 +92,44 @@ def with_preview(
     earlier: Mapping[tuple[str, str], Decimal],
 ) -> Evaluation:
     """Each line's loyalty adjustment if it comes back, so that the cashier can tell the customer: from the sale
-    as the ledger holds it, else from the figures the line carries (each adjustment says which)."""
+    as the ledger holds it, else from the figures the line carries (each adjustment says which). Lines are taken
+    in order, each on top of what the approved lines before it take back, so the previews of a request add up to
+    what its final result takes."""
     account, recorded = loyalty
     purchases = _with_carried(recorded, request_purchases(request))
+    returned_so_far = dict(earlier)
     lines = []
     for line, decision in zip(request.lines, evaluation.lines, strict=True):
         sale = line.original_sale.key if line.original_sale else None
         if sale is None or sale not in purchases or not purchases[sale].lines:
             lines.append(decision)
             continue
-        returned = [Returned(sale, line.item_id, line.quantity)]
-        entries = return_entries(program, account, purchases, returned, dict(earlier))
+        approves = decision.response.response_type.approves and decision.approved_quantity > 0
+        quantity = decision.approved_quantity if approves else line.quantity
+        returned = [Returned(sale, line.item_id, quantity)]
+        entries = return_entries(program, account, purchases, returned, dict(returned_so_far))
         lines.append(replace(decision, loyalty_preview=adjustments(entries)))
+        if approves:
+            key = (sale, line.item_id)
+            returned_so_far[key] = returned_so_far.get(key, Decimal(0)) + quantity
+            purchases[sale] = _taken_with(purchases[sale], entries)
+            account = fold(entries, account)
     return replace(evaluation, lines=tuple(lines))
+
+
+def _taken_with(purchase: Purchase, entries: list[Entry]) -> Purchase:
+    """The sale with these entries counted among what was taken back of it."""
+    taken = {(account, source): points for account, source, points in purchase.taken_points}
+    balance = purchase.taken_balance
+    for entry in entries:
+        if entry.sale != purchase.sale:
+            continue
+        if entry.kind == "earn" and entry.point_account is not None:
+            key = (entry.point_account, entry.source or "")
+            taken[key] = taken.get(key, Decimal(0)) - entry.points
+        balance -= entry.balance
+    points = tuple((account, source, value) for (account, source), value in taken.items())
+    return replace(purchase, taken_points=points, taken_balance=balance)
 
 
 def _with_carried(recorded: dict[str, Purchase], carried: dict[str, Purchase]) -> dict[str, Purchase]:
@@ -99,6 +139,9 @@ def _with_carried(recorded: dict[str, Purchase], carried: dict[str, Purchase]) -
         known = found.get(sale)
         if known is None:
             found[sale] = purchase
-        elif not known.recorded:
-            found[sale] = replace(purchase, taken_points=known.taken_points, taken_balance=known.taken_balance)
+        elif known.recorded:
+            found[sale] = with_carried_lines(known, purchase)
+        else:
+            lines = merged(purchase, known) or purchase
+            found[sale] = replace(lines, taken_points=known.taken_points, taken_balance=known.taken_balance)
     return found

@@ -75,12 +75,9 @@ def _window(ctx: LineContext) -> date:
 def _customer_returns(ctx: LineContext) -> Decimal:
     """Prior returns in the window by the chosen measure; zero when the ratio override applies."""
     start, wanted = _window(ctx), ctx.params.get("receipted", "any")
-    chosen = [
-        prior
-        for prior in ctx.history.customer_returns
-        if prior.return_date >= start and wanted in ("any", str(prior.receipted).lower())
-    ]
-    if _ratio_exempt(ctx, start, sum((prior.items for prior in chosen), Decimal(0))):
+    in_window = [prior for prior in ctx.history.customer_returns if prior.return_date >= start]
+    chosen = [prior for prior in in_window if wanted in ("any", str(prior.receipted).lower())]
+    if _ratio_exempt(ctx, start, sum((prior.items for prior in in_window), Decimal(0))):
         return Decimal(0)
     measure = ctx.params.get("measure", "transactions")
     if measure == "items":
@@ -91,8 +88,9 @@ def _customer_returns(ctx: LineContext) -> Decimal:
 
 
 def _ratio_exempt(ctx: LineContext, start: date, returned_items: Decimal) -> bool:
-    """JumpMind's ratio: with known purchases in the window, a share of items *kept* (bought and not returned)
-    greater than the ratio means the limit does not bite, whatever the counts."""
+    """JumpMind's ratio: with known purchases in the window, a share of items *kept* (bought and not returned, by
+    every return in the window, receipted or not, whichever returns the limit counts) greater than the ratio means
+    the limit does not bite, whatever the counts."""
     ratio, purchases = ctx.params.get("ratio"), ctx.history.customer_purchases
     if ratio is None or purchases is None:
         return False

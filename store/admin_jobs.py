@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from handlers.errors import LimitReached, NotFoundError, PreconditionFailed
+from handlers.history import instant
 from store.records import Stamp
 
 Job = Callable[[sqlite3.Connection], Any]
@@ -71,6 +73,18 @@ def revoke_override(override_id: int, stamp: Stamp) -> Job:
     return job
 
 
+def _after_recorded(connection: sqlite3.Connection, customer: str, at: str) -> str:
+    """The override's instant, a microsecond past it when an exception of the customer was already recorded in that
+    very instant: that one stays behind the override, one recorded in the same instant afterwards counts."""
+    made = instant(at)
+    recorded = connection.execute(
+        "SELECT recorded_at FROM exceptions WHERE subject_kind = 'customer' AND subject = ? AND recorded_at >= ?",
+        (customer, made.date().isoformat()),
+    )
+    tied = any(instant(value) == made for (value,) in recorded if value)
+    return (made + timedelta(microseconds=1)).isoformat() if tied else at
+
+
 def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
     def job(connection: sqlite3.Connection) -> dict[str, Any]:
         target = values["positive_id_hash"]
@@ -88,7 +102,7 @@ def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
                 values.get("until"),
                 stamp.actor,
                 values["reason"],
-                values.get("set_at", stamp.at),
+                _after_recorded(connection, target, values.get("set_at", stamp.at)),
             ),
         )
         after = {**_public(values), "set_by": stamp.actor}

@@ -8,6 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
+from handlers.loyalty import Account, Entry
 from store.authorize_jobs import authorize_job
 from store.history_sql import returned_by_sale
 from store.loyalty_sql import account_of, append, purchases, reverse_ticket
@@ -258,4 +259,34 @@ def _void(
         "UPDATE tickets SET status = 'voided', updated_at = ? WHERE ticket_id = ?",
         (submission.received_at, state.ticket_id),
     )
-    return "Voided", None if reversal is None else LoyaltyOutcome(reversal[0], tuple(reversal[1]), reversal[2])
+    if reversal is None:
+        return "Voided", _unchanged(connection, submission, state)
+    return "Voided", _settle(connection, submission, state.ticket_id, reversal)
+
+
+def _unchanged(
+    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState
+) -> LoyaltyOutcome | None:
+    """A void of a ticket that made no loyalty entry: the account as it stands, as a final result without
+    adjustments shows it."""
+    plan = submission.loyalty
+    account_id = (plan.account_id or state.loyalty_account_id) if plan else None
+    return None if account_id is None else LoyaltyOutcome(account_id, (), account_of(connection, account_id))
+
+
+def _settle(
+    connection: sqlite3.Connection,
+    submission: FinalSubmission,
+    ticket_id: str,
+    reversal: tuple[str, list[Entry], Account],
+) -> LoyaltyOutcome:
+    """After a void's reversal, what the returns still standing of its sales leave to take back, with the void."""
+    account_id, entries, after = reversal
+    plan = submission.loyalty
+    sales = {entry.sale for entry in entries if entry.sale}
+    if plan is not None and plan.settle is not None and sales:
+        found = purchases(connection, sales, ticket_id)
+        more = plan.settle(after, found, returned_by_sale(connection, sales))
+        after = append(connection, account_id, submission.message_id, ticket_id, more, submission.received_at, after)
+        entries = [*entries, *more]
+    return LoyaltyOutcome(account_id, tuple(entries), after)

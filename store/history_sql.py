@@ -150,10 +150,9 @@ def _exceptions_by_day(connection: sqlite3.Connection, kind: str, subject: str, 
 def _returned(
     connection: sqlite3.Connection, sale_items: tuple[tuple[str, str], ...]
 ) -> dict[tuple[str, str], Decimal]:
-    """Quantities already returned of each (original sale, item) the request names."""
-    wanted = set(sale_items)
-    found = returned_by_sale(connection, {sale for sale, _ in wanted})
-    return {key: quantity for key, quantity in found.items() if key in wanted}
+    """Quantities already returned of every item of the original sales the request names (the loyalty preview
+    weighs a sale's returns of other items too)."""
+    return returned_by_sale(connection, {sale for sale, _ in sale_items})
 
 
 def returned_by_sale(

@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers.errors import DuplicateConflict
 from handlers.loyalty import Account, Earned, Entry, Purchase, PurchaseLine, fold
-from handlers.loyalty_basis import carried_purchases
+from handlers.loyalty_basis import carried_purchases, merged, with_carried_lines
 
 _COLUMNS = "kind, point_account, source, points, balance, rewards, offer_id, tier, sale"
 ActivityPlan = Callable[[Account], tuple[list[Entry], Purchase | None]]
@@ -104,16 +104,32 @@ def _account(data: dict[str, Any]) -> Account:
 
 
 def purchases(connection: sqlite3.Connection, sales: set[str], ticket_id: str | None = None) -> dict[str, Purchase]:
-    """The sales as the ledger recorded them, each with what returns of it took back so far. A sale the ledger does
-    not hold comes from the figures its lines carried on the ticket's latest decision (when `ticket_id` is given and
-    they carried some), else as a sale without lines that only tells what was taken back."""
+    """The sales as the ledger recorded them (with the carried figures of lines it does not hold), each with what
+    returns of it took back so far. A sale the ledger does
+    not hold comes from the figures its lines carried on the ticket's latest decision (when `ticket_id` is given)
+    and on those of the returns of it still standing, else as a sale without lines that only tells what was taken
+    back."""
     found = {}
     carried = _carried(connection, ticket_id) if ticket_id else {}
     for sale in sorted(sales):
         row = connection.execute("SELECT purchase_json FROM loyalty_purchases WHERE sale = ?", (sale,)).fetchone()
-        purchase = _purchase(json.loads(row[0])) if row is not None else carried.get(sale, Purchase(sale, (), None))
+        figures = merged(carried.get(sale), _standing_figures(connection, sale))
+        if row is not None:
+            purchase = with_carried_lines(_purchase(json.loads(row[0])), figures)
+        else:
+            purchase = figures or Purchase(sale, (), None)
         points, balance = _taken(connection, sale)
         found[sale] = replace(purchase, recorded=row is not None, taken_points=points, taken_balance=balance)
+    return found
+
+
+def _standing_figures(connection: sqlite3.Connection, sale: str) -> Purchase | None:
+    """The figures the lines of a sale's standing returns carried."""
+    found = None
+    for (ticket,) in connection.execute(
+        "SELECT DISTINCT ticket_id FROM returned_quantities WHERE original_sale = ? ORDER BY ticket_id", (sale,)
+    ).fetchall():
+        found = merged(found, _carried(connection, ticket).get(sale))
     return found
 
 

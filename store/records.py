@@ -145,11 +145,13 @@ class FinalPlan:
 
 @dataclass(frozen=True, slots=True)
 class LoyaltyReturn:
-    """How a completed return adjusts loyalty: which sales to read, then the entries to append (pure)."""
+    """How a completed return adjusts loyalty: which sales to read, then the entries to append (pure); `settle`: after
+    a void, what the returns still standing must take back of these sales (pure)."""
 
     account_id: str | None
     sales: Callable[[TicketState], set[str]]
     plan: Callable[[Account, dict[str, Purchase], dict[tuple[str, str], Decimal], TicketState], list[Entry]]
+    settle: Callable[[Account, dict[str, Purchase], dict[tuple[str, str], Decimal]], list[Entry]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
