@@ -45,15 +45,19 @@ def add_action(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
             "database (--db) or asks a running gateway (--url, the draft published there). Writes nothing."
         ),
     )
-    parser.add_argument("draft", type=Path, metavar="DRAFT.xml")
-    parser.add_argument("--from", dest="first", required=True, type=_date, metavar="DATE")
-    parser.add_argument("--to", dest="last", required=True, type=_date, metavar="DATE")
+    parser.add_argument("draft", type=Path, metavar="DRAFT.xml", help="the draft policy set document")
+    parser.add_argument(
+        "--from", dest="first", required=True, type=_date, metavar="DATE", help="first business day (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--to", dest="last", required=True, type=_date, metavar="DATE", help="last business day (YYYY-MM-DD)"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--db", type=Path, help="gateway database (default: returns-gateway.db)")
     where.add_argument("--url", help="a running gateway, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default=os.environ.get("RETURNS_GATEWAY_API_KEY"), help="admin NAME.SECRET")
     parser.add_argument("--store", action="append", default=[], help="only these stores (repeat, or comma-separated)")
-    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text", help="report format")
     parser.add_argument("--limit", type=int, default=20, help="changed lines shown (text, json)")
     parser.add_argument("--offset", type=int, default=0, help="first changed line shown (text, json)")
     parser.set_defaults(run=run_simulate)
