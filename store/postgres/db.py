@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors
@@ -195,3 +196,12 @@ def _reason(error: Exception) -> str:
     first = text[0] if text else type(error).__name__
     sqlstate = getattr(error, "sqlstate", None)
     return f"{first} ({sqlstate})" if sqlstate else first
+
+
+def redact(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
