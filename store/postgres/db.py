@@ -139,8 +139,11 @@ class PgRunner:
         retries: int = 5,
         retry_after: int = 2,
         connect_timeout: int = 5,
+        prepare_threshold: int | None = 5,
         name: str = "returns-gateway",
     ) -> None:
+        """`prepare_threshold`: executions of a statement before it is prepared on its connection (psycopg's
+        default); None never prepares, for a pooler in transaction mode that does not track prepared statements."""
         self.retries = retries
         self.timeout = timeout
         self.retry_after = retry_after
@@ -152,7 +155,12 @@ class PgRunner:
             open=False,
             name=name,
             check=ConnectionPool.check_connection,
-            kwargs={"autocommit": False, "connect_timeout": connect_timeout, "application_name": name},
+            kwargs={
+                "autocommit": False,
+                "connect_timeout": connect_timeout,
+                "application_name": name,
+                "prepare_threshold": prepare_threshold,
+            },
         )
 
     def open(self, wait: bool = True) -> None:
