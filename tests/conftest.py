@@ -39,7 +39,7 @@ async def client(
 async def store(settings: Settings) -> AsyncIterator[SqliteStore]:
     """An open store on the settings' database, closed after the test whatever its outcome (an open store's
     threads would keep the test process alive)."""
-    opened = SqliteStore(settings.db_path)
+    opened = SqliteStore(Path(settings.db_path))
     await opened.open()
     yield opened
     await opened.close()

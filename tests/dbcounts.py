@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 
-def every_table(db: Path) -> dict[str, int]:
+def every_table(db: str | Path) -> dict[str, int]:
     """{table: rows} for every table the schema has, read from sqlite_master (none is left out by name)."""
     with sqlite3.connect(db) as connection:
         names = [

@@ -30,6 +30,7 @@ from handlers.loyalty import (
 from handlers.loyalty_service import LoyaltyService
 from store.loyalty_sql import account_entries, account_of, append
 from store.sqlite import SqliteStore
+from store.sqlite.db import SqliteDb
 from tests.conftest import EXAMPLES
 from tests.serverutil import Client, example, field, post
 
@@ -195,15 +196,15 @@ async def test_kept_sums_equal_the_whole_ledger_after_purchases_returns_and_a_vo
     void = finals[1].replace(b"<Lines>", b"<Voided>true</Voided>\n  <Lines>", 1).replace(b"FINAL-TIE-2", b"VOID-TIE-2")
     assert field((await post(client, "/v1/returns/final-result", void))[1], "Status") == "Voided"
     with sqlite3.connect(settings.db_path) as connection:
-        ledger = account_entries(connection, ACCOUNT)
-        kept = account_of(connection, ACCOUNT)
+        ledger = account_entries(SqliteDb(connection), ACCOUNT)
+        kept = account_of(SqliteDb(connection), ACCOUNT)
         assert kept == fold(ledger) and kept.reinstated == frozenset() and len(ledger) > 5
         last, newest = connection.execute(
             "SELECT last_entry_id, (SELECT MAX(entry_id) FROM loyalty_entries) FROM loyalty_accounts"
         ).fetchone()
         assert last == newest
         connection.execute("DELETE FROM loyalty_accounts")
-        assert account_of(connection, ACCOUNT) == kept
+        assert account_of(SqliteDb(connection), ACCOUNT) == kept
 
 
 async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
@@ -214,9 +215,9 @@ async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
         setup = functools.partial(
             append, account_id=account_id, message_id=f"setup-{account_id}", ticket_id=None, at="then"
         )
-        await store.execute(functools.partial(setup, entries=silver_with_few_points, before=fold([])))
-    batches = store.stats.batch_size.count
+        await store._write(functools.partial(setup, entries=silver_with_few_points, before=fold([])))
+    batches = store.stats().batch_size.count
     monkeypatch.setattr(loyalty_service, "MAINTENANCE_CHUNK", 2)
     service = LoyaltyService(store, load_loyalty_program(EXAMPLE_LOYALTY))
     assert await service.maintain_tiers() == [("LY-1", "member"), ("LY-2", "member"), ("LY-3", "member")]
-    assert store.stats.batch_size.count - batches == 2
+    assert store.stats().batch_size.count - batches == 2
