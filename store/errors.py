@@ -1,4 +1,5 @@
-"""Errors of the store itself, whatever its backend (refusals of the domain are handlers.errors)."""
+"""Store errors every backend raises alike, so that callers outside `store/` never see a driver's exceptions
+(refusals of the domain are handlers.errors)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """The database cannot be reached (down, restarting, or out of connections) or kept failing a transaction for
-    a passing reason: the caller may try again in a moment, and nothing of the operation was written."""
+    """The database cannot take the operation now (unreachable, restarting, out of connections, or contention
+    that outlasted the retries); try again after `retry_after` seconds.
+
+    Nothing was committed, except when the connection broke during the commit itself, when the outcome is unknown:
+    the gateway's operations are idempotent by message id, so the retry the hint invites answers from what was
+    stored, or stores it then.
+    """
 
     def __init__(self, message: str, retry_after: int = 2) -> None:
         super().__init__(message)
