@@ -66,6 +66,11 @@ def open_store(
         from store.sqlite import SqliteStore
 
         return SqliteStore(location.path, background_checkpoints=background_checkpoints)
-    raise StoreConfigurationError(
-        f"{location.describe()}: the PostgreSQL backend is not available in this build; use a SQLite path"
-    )
+    try:
+        from store.postgres.store import PostgresStore
+    except ImportError as error:
+        raise StoreConfigurationError(
+            f"{location.describe()}: the PostgreSQL driver is not installed"
+            ' (pip install "returns-gateway[postgresql]")'
+        ) from error
+    return PostgresStore(location.url or "", pool_size=pool_size, pool_timeout=pool_timeout)

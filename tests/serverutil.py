@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import EXAMPLES
+from tests.dbaccess import database
 
 XML = {"Content-Type": "application/xml"}
 Client = TestClient[web.Request, web.Application]
@@ -47,7 +47,7 @@ async def post(client: Client, path: str, body: bytes, content_type: str = "appl
 
 
 def count(db: str | Path, sql: str, *params: object) -> int:
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         return int(connection.execute(sql, params).fetchone()[0])
 
 
