@@ -70,7 +70,6 @@ def open_store(
         from store.postgres.store import PostgresStore
     except ImportError as error:
         raise StoreConfigurationError(
-            f"{location.describe()}: the PostgreSQL driver is not installed"
-            ' (pip install "returns-gateway[postgresql]")'
+            f'{location.describe()}: the PostgreSQL driver is not installed (pip install "returns-gateway[postgresql]")'
         ) from error
     return PostgresStore(location.url or "", pool_size=pool_size, pool_timeout=pool_timeout)
