@@ -9,7 +9,9 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from store.db import Db
 from store.open import parse_location
+from store.sqlite.db import SqliteDb
 
 
 class PgConnection:
@@ -51,3 +53,33 @@ def tables(location: str | Path) -> list[str]:
         else:
             sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         return [str(row[0]) for row in connection.execute(sql).fetchall()]
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What either backend raises when the database refuses a statement (a trigger, a constraint)."""
+    from store.errors import database_errors as errors
+
+    return errors()
+
+
+@contextmanager
+def store_db(location: str | Path) -> Iterator[Db]:
+    """The store's own `Db` on the database at `location`, to run its jobs from a test (every statement commits
+    on PostgreSQL; the block commits on SQLite)."""
+    found = parse_location(location)
+    if found.url is not None:
+        import psycopg
+
+        from store.postgres.db import PgDb
+
+        with psycopg.connect(found.url, autocommit=True) as connection:
+            yield PgDb(connection)
+        return
+    with closing(sqlite3.connect(str(found.path))) as embedded, embedded:
+        yield SqliteDb(embedded)
+
+
+def commit_order(location: str | Path) -> str:
+    """An ORDER BY term listing rows in the order their transactions wrote them (rowid on SQLite, the writing
+    transaction's id on PostgreSQL)."""
+    return "xmin::text::bigint" if is_postgresql(location) else "rowid"
