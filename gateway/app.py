@@ -76,7 +76,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings, schemas = app[SETTINGS], app[SCHEMAS]
     content = settings.policy_path.read_bytes()
     served = load_policy_bytes(content, schemas)
-    store = open_store(settings.db_path, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout)
+    store = open_store(
+        settings.db_path,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        prepared_statements=settings.db_prepared_statements,
+    )
     await store.open()
     secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
     active = await store.register_policy(served.version, content, policy_etag(content), _now())

@@ -56,7 +56,12 @@ class DirectTarget:
     @classmethod
     async def open(cls, settings: Settings) -> DirectTarget:
         policy_set = load_policy_file(settings.policy_path)
-        store = open_store(settings.db_path, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout)
+        store = open_store(
+            settings.db_path,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout,
+            prepared_statements=settings.db_prepared_statements,
+        )
         await store.open()
         secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
         exceptions = ExceptionSettings(frozenset(settings.tracked_exceptions), settings.high_value_return)

@@ -26,6 +26,7 @@ class Settings:
     db_path: the database: a SQLite file path or sqlite:///PATH (created and migrated on start), or a PostgreSQL URL
     postgresql://user@host:port/db?sslmode=... (env RETURNS_GATEWAY_DB too).  db_pool_size, db_pool_timeout:
     PostgreSQL connections per worker process, and seconds to wait for one before answering 503.
+    db_prepared_statements: false behind PgBouncer in transaction mode (server-side prepared statements off).
     policy_path: the policy set to serve.
     loyalty_program_path: the loyalty program settings (earn rate, rewards, return treatment, tiers).
     host, port, workers: where and how many processes listen.  secret: key for hashing positive IDs (hex);
@@ -45,6 +46,7 @@ class Settings:
     db_path: str = "returns-gateway.db"
     db_pool_size: int = 10
     db_pool_timeout: float = 5.0
+    db_prepared_statements: bool = True
     policy_path: Path = EXAMPLE_POLICY
     loyalty_program_path: Path = EXAMPLE_LOYALTY
     host: str = "127.0.0.1"

@@ -59,6 +59,7 @@ def open_store(
     background_checkpoints: bool = True,
     pool_size: int = 10,
     pool_timeout: float = 5.0,
+    prepared_statements: bool = True,
 ) -> Store:
     """A store (not opened yet: call `open`) for a path or URL."""
     location = parse_location(value)
@@ -72,4 +73,6 @@ def open_store(
         raise StoreConfigurationError(
             f'{location.describe()}: the PostgreSQL driver is not installed (pip install "returns-gateway[postgresql]")'
         ) from error
-    return PostgresStore(location.url or "", pool_size=pool_size, pool_timeout=pool_timeout)
+    return PostgresStore(
+        location.url or "", pool_size=pool_size, pool_timeout=pool_timeout, prepared_statements=prepared_statements
+    )

@@ -33,10 +33,20 @@ class PostgresStore(JobStore):
     """A pool of `pool_size` connections to one PostgreSQL database; `pool_timeout` is how long an operation waits
     for a connection (or the database) before the store raises StoreUnavailable."""
 
-    def __init__(self, url: str, pool_size: int = 10, pool_timeout: float = 5.0, migrate_on_open: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 10,
+        pool_timeout: float = 5.0,
+        migrate_on_open: bool = True,
+        prepared_statements: bool = True,
+    ) -> None:
         self.url = url
         self._migrate = migrate_on_open
         self._runner = PgRunner(url, min_size=1, max_size=max(pool_size, 1), timeout=pool_timeout)
+        kwargs = self._runner.pool.kwargs
+        if not prepared_statements and isinstance(kwargs, dict):  # PgBouncer in transaction mode: never prepare
+            kwargs["prepare_threshold"] = None
         self._executor = ThreadPoolExecutor(max_workers=max(pool_size, 1), thread_name_prefix="postgres")
         self._stats = StoreStats()
 
