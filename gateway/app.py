@@ -29,8 +29,7 @@ from handlers.exceptions import ExceptionSettings
 from handlers.loyalty_service import LoyaltyService
 from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
-from store.admin_queries import get_policy, register_policy
-from store.sqlite import SqliteStore
+from store.open import open_store, parse_location
 
 LOG = logging.getLogger("returns_gateway")
 
@@ -77,14 +76,19 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings, schemas = app[SETTINGS], app[SCHEMAS]
     content = settings.policy_path.read_bytes()
     served = load_policy_bytes(content, schemas)
-    store = SqliteStore(settings.db_path)
+    store = open_store(
+        settings.db_path,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        prepared_statements=settings.db_prepared_statements,
+    )
     await store.open()
     secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
-    active = await store.execute(register_policy(served.version, content, policy_etag(content), _now()))
+    active = await store.register_policy(served.version, content, policy_etag(content), _now())
     policy_set = served if active["version"] == served.version else load_policy_bytes(active["content"], schemas)
 
     async def policy_source(version: str) -> PolicySet:
-        stored = await store.execute(get_policy(version))
+        stored = await store.get_policy(version)
         return load_policy_bytes(bytes(stored["content"]), schemas) if stored else policy_set
 
     holder = PolicyHolder(policy_set)
@@ -101,9 +105,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
     _log_policy_source(policy_set, served, settings)
-    LOG.info("database %s open", settings.db_path)
+    LOG.info("database %s open", parse_location(settings.db_path).describe())
     try:
         yield
     finally:
-        LOG.info("in-flight requests finished; closing database %s", settings.db_path)
+        LOG.info("in-flight requests finished; closing database %s", parse_location(settings.db_path).describe())
         await store.close()

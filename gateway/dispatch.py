@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from gateway.errors import GatewayError, Issue, UnknownMessage, ValueOutOfRange
+from gateway.errors import GatewayError, Issue, Unavailable, UnknownMessage, ValueOutOfRange
 from gateway.faults import from_domain_error, from_gateway_error
 from gateway.schemas import SchemaRegistry
 from gateway.store_scope import TicketStores, check_named, ticket_refusals
@@ -20,6 +20,7 @@ from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
 from handlers.value_ranges import check_amounts
+from store.errors import StoreUnavailable
 
 AUTHORIZE = "AuthorizeReturnRequest"
 FINAL_RESULT = "ReturnFinalResult"
@@ -94,6 +95,8 @@ async def apply_safely(service: ReturnsService, message: AuthorizeRequest | Fina
         return refusal(error.http_status, from_gateway_error(error), message_id)
     except DomainError as error:
         return refusal(*from_domain_error(error), message_id)
+    except StoreUnavailable as error:
+        return refusal(503, from_gateway_error(Unavailable.of(error)), message_id)
     return Outcome(200, answer.body, answer.duplicate, message_id)
 
 

@@ -18,10 +18,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.auth import RateLimited, Unauthenticated
-from gateway.errors import GatewayError, InternalError, TooLarge
+from gateway.errors import GatewayError, InternalError, TooLarge, Unavailable
 from gateway.faults import from_domain_error, from_gateway_error
 from handlers.decision import Fault
 from handlers.errors import DomainError
+from store.errors import StoreUnavailable
 
 PROBLEM_TYPE = "application/problem+json"
 JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/", "/v1/tickets")
@@ -51,7 +52,7 @@ def problem(request: web.Request, status: int, fault: Fault, headers: dict[str, 
 
 
 def _headers(error: GatewayError) -> dict[str, str] | None:
-    if isinstance(error, RateLimited):
+    if isinstance(error, (RateLimited, Unavailable)):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
@@ -70,6 +71,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except DomainError as error:
         status, fault = from_domain_error(error)
         return problem(request, status, fault)
+    except StoreUnavailable as error:
+        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
+        unavailable = Unavailable.of(error)
+        return problem(request, 503, from_gateway_error(unavailable), _headers(unavailable))
     except web.HTTPException as error:
         if error.status < 400:
             raise

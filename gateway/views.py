@@ -22,7 +22,6 @@ from gateway.store_scope import TicketStores, require_stores
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
 from handlers.privacy import positive_id_hash, unseal
-from store.admin_queries import ticket_stores
 from store.queries import TicketFilter
 
 DUPLICATE_HEADER = "X-Returns-Duplicate"
@@ -45,7 +44,7 @@ def _batch_limits(max_bytes: int) -> ParseLimits:
 
 def _ticket_stores(request: web.Request) -> TicketStores:
     async def look_up(tickets: frozenset[str]) -> dict[str, str]:
-        return await request.app[STORE].query(ticket_stores(tickets))
+        return await request.app[STORE].ticket_stores(tickets)
 
     return look_up
 
@@ -125,7 +124,7 @@ async def ticket(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     no_parameters(request)
-    stats = request.app[STORE].stats
+    stats = request.app[STORE].stats()
     text = render_metrics(request.app[METRICS], stats.commit_latency, stats.batch_size)
     return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus-0.0.4"})
 
