@@ -196,3 +196,41 @@ def test_admin_path_ids_are_refused_not_cut_short(gateway: Running, path: str) -
     status, _, answer = gateway.send("GET", path, b"", {"X-API-Key": KEYS["admin"]})
     assert status == 400, answer[:300]
     assert problem_of(answer)["code"] == "PARAMETER_INVALID"
+
+
+def _ticket_of_01291(gateway: Running, message_id: str) -> str:
+    body = example("authorize_receipted_single", ("AUTH-0001-20261120-001", message_id))
+    status, text = gateway.post("/v1/messages", body, who="other")
+    assert status == 200, text
+    return field(text, "TicketId")
+
+
+def _with_inner_ticket(ticket: str, tag: str) -> bytes:
+    """The offline example (store 01292) whose OfflineRequest refers to `ticket`."""
+    return offline(
+        ("FINAL-0006-OFFLINE", f"FINAL-{tag}"),
+        ("AUTH-OFFLINE-01292-0091", f"AUTH-{tag}"),
+        ("01292-03-20261119-0660", f"RT-{tag}"),
+        ("<TransactionType>Return</TransactionType>", f"<TransactionType>Return</TransactionType><TicketId>{ticket}</TicketId>"),
+    )  # fmt: skip
+
+
+def test_an_offline_request_referring_to_another_stores_ticket_is_403(gateway: Running) -> None:
+    """Before, the ticket was looked up first: 409 STORE_MISMATCH told a till of 01292 that the ticket exists."""
+    ticket = _ticket_of_01291(gateway, "EDGE-INNER-1")
+    before = every_table(gateway.db)
+    status, text = gateway.post("/v1/returns/final-result", _with_inner_ticket(ticket, "INNER-1"))
+    assert (status, code_of(text)) == (403, "FORBIDDEN") and ticket in text
+    member = (
+        _with_inner_ticket(ticket, "INNER-2")
+        .split(b"?>", 1)[1]
+        .replace(b' xmlns="urn:returns-gateway:messages:v1"', b"")
+    )
+    batch = b'<MessageBatch xmlns="urn:returns-gateway:messages:v1">' + member + b"</MessageBatch>"
+    status, text = gateway.post("/v1/returns/final-results", batch)
+    assert status == 200 and text.count('status="403"') == 1, text
+    assert changed(before, every_table(gateway.db)) == {}
+    unknown = _with_inner_ticket("O01292-20261119-000000000000", "INNER-3")
+    status, text = gateway.post("/v1/returns/final-result", unknown)
+    assert (status, code_of(text)) == (404, "TICKET_NOT_FOUND")
+    assert changed(before, every_table(gateway.db)) == {}
