@@ -9,7 +9,7 @@ from aiohttp import web
 from gateway.admin_views import POSITIVE_ID_PARAMETERS, positive_id_query
 from gateway.auth import IDENTITY, require_store
 from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
-from gateway.errors import NotFound
+from gateway.errors import NotFound, ParameterInvalid
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import DECISION_HEADER, METRICS
@@ -31,6 +31,7 @@ routes = web.RouteTableDef()
 
 
 async def _intake(request: web.Request) -> Intake:
+    no_parameters(request)
     settings = request.app[SETTINGS]
     limits = ParseLimits(max_bytes=settings.max_body_bytes)
     intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
@@ -93,6 +94,7 @@ async def messages(request: web.Request) -> web.Response:
 @routes.post("/v1/returns/final-results")
 async def final_results(request: web.Request) -> web.Response:
     """A MessageBatch: one result per member, each member applied in its own transaction."""
+    no_parameters(request)
     settings = request.app[SETTINGS]
     intake = await read_message(
         request, request.app[SCHEMAS], _batch_limits(settings.max_batch_bytes), settings.body_timeout
@@ -177,6 +179,8 @@ def _ticket_filter(request: web.Request) -> TicketFilter:
     values["original_sale"] = params.text("original_sale", ORIGINAL_SALE, "STORE/REGISTER/YYYY-MM-DD/SEQUENCE")
     values["status"] = params.choice("status", TICKET_STATUSES)
     values["date_from"], values["date_to"] = params.day("from"), params.day("to")
+    if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
+        raise ParameterInvalid("to", "a date YYYY-MM-DD on or after from")
     values["limit"] = params.integer("limit", 50, 1, 500)
     values["offset"] = params.integer("offset", 0, 0, 1_000_000_000)
     values["positive_id_hash"] = _positive_id(request)

@@ -234,3 +234,34 @@ def test_an_offline_request_referring_to_another_stores_ticket_is_403(gateway: R
     status, text = gateway.post("/v1/returns/final-result", unknown)
     assert (status, code_of(text)) == (404, "TICKET_NOT_FOUND")
     assert changed(before, every_table(gateway.db)) == {}
+
+
+# --- query parameters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("limit=%D9%A5", "limit"),  # an Arabic-Indic five: Python's \d and int() took it for 5
+        ("offset=%EF%BC%91", "offset"),  # a fullwidth one
+        ("from=%D9%A2%D9%A0%D9%A2%D9%A6-01-01", "from"),
+        ("from=2026-12-01&to=2026-01-01", "to"),  # a range that ends before it starts found nothing, silently
+    ],
+)
+def test_ticket_search_parameters_are_ascii_and_in_order(gateway: Running, query: str, parameter: str) -> None:
+    status, _, answer = gateway.send("GET", f"/v1/tickets?{query}", b"", {"X-API-Key": KEYS["admin"]})
+    assert status == 400, answer[:300]
+    problem = problem_of(answer)
+    issues = problem["issues"]
+    assert problem["code"] == "PARAMETER_INVALID" and isinstance(issues, list) and issues[0]["xpath"] == parameter
+
+
+def test_expect_100_continue_still_reaches_the_message(gateway: Running) -> None:
+    body = example("authorize_receipted_single", ("AUTH-0001-20261120-001", "EDGE-CONTINUE"), ("01291", "01292"))
+    status, _, answer = gateway.send(
+        "POST",
+        "/v1/messages",
+        body,
+        {"Content-Type": "application/xml", "X-API-Key": KEYS["till"], "Expect": "100-continue"},
+    )
+    assert status == 100 and b"200 OK" in answer, answer[:300]
