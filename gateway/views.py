@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway.admin_views import POSITIVE_ID_PARAMETERS, positive_id_query
 from gateway.auth import IDENTITY, require_store
-from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, DomainRefusal, apply_batch, apply_model, read_model
 from gateway.errors import NotFound, ParameterInvalid
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
@@ -21,6 +21,7 @@ from gateway.soap import wrap
 from gateway.store_scope import TicketStores, require_stores
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
+from handlers.errors import DomainError
 from handlers.privacy import positive_id_hash, unseal
 from store.admin_queries import ticket_stores
 from store.queries import TicketFilter
@@ -55,7 +56,10 @@ async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
     message = read_model(intake.name, intake.element)
     await require_stores(message, request[IDENTITY].may_speak_for, _ticket_stores(request))
-    answer = await apply_model(service, message)
+    try:
+        answer = await apply_model(service, message)
+    except DomainError as error:
+        raise DomainRefusal(error, intake.element) from None
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if answer.response_type is not None:
         headers[DECISION_HEADER] = answer.response_type

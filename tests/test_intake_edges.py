@@ -265,3 +265,38 @@ def test_expect_100_continue_still_reaches_the_message(gateway: Running) -> None
         {"Content-Type": "application/xml", "X-API-Key": KEYS["till"], "Expect": "100-continue"},
     )
     assert status == 100 and b"200 OK" in answer, answer[:300]
+
+
+# --- every refusal names its place ---------------------------------------------------------------------------
+
+
+def _issue_paths(text: str) -> list[str]:
+    root = etree.fromstring(text.encode())
+    return [str(path) for path in root.xpath("//*[local-name() = 'Issue']/@xpath")]
+
+
+def test_domain_refusals_name_the_element_they_concern(gateway: Running) -> None:
+    """Conflicts, unknown tickets and store mismatches used to come without any location."""
+    first = example("authorize_receipted_single", ("AUTH-0001-20261120-001", "EDGE-PLACE-1"), ("01291", "01292"))
+    status, text = gateway.post("/v1/messages", first)
+    assert status == 200, text
+    before = every_table(gateway.db)
+    conflicting = first.replace(b"<Quantity>1</Quantity>", b"<Quantity>2</Quantity>")
+    status, text = gateway.post("/v1/messages", conflicting)
+    assert (status, code_of(text)) == (409, "DUPLICATE_CONFLICT")
+    assert _issue_paths(text) == ["/AuthorizeReturnRequest/MessageId"]
+    inner_conflict = offline(("AUTH-OFFLINE-01292-0091", "EDGE-PLACE-1"), ("FINAL-0006-OFFLINE", "EDGE-PLACE-2"))
+    status, text = gateway.post("/v1/returns/final-result", inner_conflict)
+    assert (status, code_of(text)) == (409, "DUPLICATE_CONFLICT")
+    assert _issue_paths(text) == ["/ReturnFinalResult/OfflineRequest/MessageId"]
+    unknown = example(
+        "final_result_approved", ("T01291-20261120-000001", "T01292-20261120-000000000000"), ("01291", "01292")
+    )
+    status, text = gateway.post("/v1/returns/final-result", unknown)
+    assert (status, code_of(text)) == (404, "TICKET_NOT_FOUND")
+    assert _issue_paths(text) == ["/ReturnFinalResult/TicketId"]
+    member = unknown.split(b"?>", 1)[1].replace(b' xmlns="urn:returns-gateway:messages:v1"', b"")
+    batch = b'<MessageBatch xmlns="urn:returns-gateway:messages:v1">' + member + b"</MessageBatch>"
+    status, text = gateway.post("/v1/returns/final-results", batch)
+    assert status == 200 and 'status="404"' in text and "/ReturnFinalResult/TicketId" in text, text
+    assert changed(before, every_table(gateway.db)) == {}
