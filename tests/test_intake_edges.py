@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from aiohttp import web
 from lxml import etree
 
 from gateway.app import create_app
+from gateway.cli import main
 from gateway.credentials import new_credential
 from gateway.settings import load_settings
 from tests.dbcounts import changed, every_table
@@ -300,3 +302,48 @@ def test_domain_refusals_name_the_element_they_concern(gateway: Running) -> None
     status, text = gateway.post("/v1/returns/final-results", batch)
     assert status == 200 and 'status="404"' in text and "/ReturnFinalResult/TicketId" in text, text
     assert changed(before, every_table(gateway.db)) == {}
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+
+def test_validate_reads_a_value_the_gateway_cannot_hold_as_the_gateway_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate said OK where the gateway answers 400 VALUE_OUT_OF_RANGE; a FIFO in a directory hung it."""
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    (queue / "late.xml").write_bytes(
+        example("authorize_receipted_single", ("2026-11-20T10:15:00Z", "9999-12-31T23:59:59-14:00"))
+    )
+    os.mkfifo(queue / "pipe.xml")
+    assert main(["validate", str(queue)]) == 1
+    out = capsys.readouterr().out
+    assert "/AuthorizeReturnRequest/Timestamp" in out and "[VALUE_OUT_OF_RANGE]" in out
+    assert "pipe.xml" not in out
+
+
+def test_evaluate_reports_values_out_of_range_and_bad_histories_without_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = tmp_path / "late.xml"
+    request.write_bytes(example("authorize_receipted_single", ("2026-11-20T10:15:00Z", "0001-01-01T00:00:00+14:00")))
+    assert main(["evaluate", str(request)]) == 1
+    assert "[VALUE_OUT_OF_RANGE]" in capsys.readouterr().err
+    good = tmp_path / "good.xml"
+    good.write_bytes(example("authorize_receipted_single"))
+    history = tmp_path / "history.json"
+    for document in (
+        '{"customer_returns": [{"date": "2026-11-02", "amount": "NaN"}]}',
+        '{"customer_returns": [{"date": "2026-11-02", "items": 1e400}]}',
+        '{"customer_purchases": [{"date": "2026-11-08", "items": -2}]}',
+        '{"overrides_available": Infinity}',
+        '{"returned_quantities": [{"sale": "s", "item": "i", "quantity": "sNaN"}]}',
+        "[]",
+        '{"count_override": []}',
+        "[" * 50_000 + "]" * 50_000,
+    ):
+        history.write_text(document, encoding="utf-8")
+        assert main(["evaluate", str(good), "--history", str(history)]) == 2, document[:80]
+        err = capsys.readouterr().err
+        assert "is not a history document" in err and "Traceback" not in err, err
