@@ -347,3 +347,40 @@ def test_evaluate_reports_values_out_of_range_and_bad_histories_without_a_crash(
         assert main(["evaluate", str(good), "--history", str(history)]) == 2, document[:80]
         err = capsys.readouterr().err
         assert "is not a history document" in err and "Traceback" not in err, err
+
+
+def test_replay_resumed_does_not_skip_another_message_under_a_recorded_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The journal knew message ids only: a different message under an id it recorded was skipped, exit 0."""
+    queue, db = tmp_path / "queue", tmp_path / "gateway.db"
+    queue.mkdir()
+    first = example("authorize_receipted_single", ("AUTH-0001-20261120-001", "EDGE-REPLAY"))
+    (queue / "a.xml").write_bytes(first)
+    assert main(["replay", str(queue), "--db", str(db)]) == 0
+    (queue / "b.xml").write_bytes(first.replace(b"<Quantity>1</Quantity>", b"<Quantity>2</Quantity>"))
+    before = every_table(db)
+    assert main(["replay", str(queue), "--db", str(db), "--resume"]) == 1
+    out = capsys.readouterr().out
+    assert "0 applied, 0 duplicates, 1 rejected, 0 failed, 1 skipped" in out, out
+    assert "DUPLICATE_CONFLICT" in (tmp_path / "queue.rejects" / "000001-b.xml.error.txt").read_text(encoding="utf-8")
+    assert changed(before, every_table(db)) == {}
+
+
+def test_replay_resumes_from_a_journal_with_torn_and_garbage_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A journal line that is not UTF-8 crashed the resumed run; a torn last line swallowed the next entry."""
+    queue, db = tmp_path / "queue", tmp_path / "gateway.db"
+    queue.mkdir()
+    for number in range(2):
+        body = example("authorize_receipted_single", ("AUTH-0001-20261120-001", f"EDGE-JOURNAL-{number}"))
+        (queue / f"{number}.xml").write_bytes(body)
+    journal = tmp_path / "queue.journal"
+    journal.write_bytes(b'\xff\xfe\x00garbage\n\xef\xbb\xbf{"id": "nobody"}\n\x00\x00\n{"id": "EDGE-JOURNAL-0", "outc')
+    assert main(["replay", str(queue), "--db", str(db), "--resume"]) == 0
+    assert "2 applied" in capsys.readouterr().out
+    lines = journal.read_bytes().splitlines()
+    assert [json.loads(line)["id"] for line in lines[-2:]] == ["EDGE-JOURNAL-0", "EDGE-JOURNAL-1"]
+    assert main(["replay", str(queue), "--db", str(db), "--resume"]) == 0
+    assert "0 applied, 0 duplicates, 0 rejected, 0 failed, 2 skipped" in capsys.readouterr().out
