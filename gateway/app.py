@@ -17,7 +17,7 @@ from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_loyalty_program, load_policy_bytes
-from gateway.problems import problem_middleware
+from gateway.problems import expecting_faults, problem_middleware
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.simulate_views import routes as simulate_routes
@@ -49,12 +49,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SCHEMAS] = default_registry()
     answer_framing_errors_with_faults(app)
     app.cleanup_ctx.append(_resources)
-    app.add_routes(routes)
-    app.add_routes(admin_routes)
-    app.add_routes(loyalty_routes)
+    app.add_routes(expecting_faults(routes))
+    app.add_routes(expecting_faults(admin_routes))
+    app.add_routes(expecting_faults(loyalty_routes))
     setup_console(app)
-    app.add_routes(wsdl_routes)
-    app.add_routes(simulate_routes)
+    app.add_routes(expecting_faults(wsdl_routes))
+    app.add_routes(expecting_faults(simulate_routes))
     return app
 
 

@@ -11,6 +11,7 @@ GatewayError
 |   +-- TooManyElements            XML_TOO_MANY_ELEMENTS
 |   +-- AttributeTooLong           XML_ATTRIBUTE_TOO_LONG
 |   +-- NamespaceTooLong           XML_NAMESPACE_TOO_LONG
+|   +-- NameTooLong                XML_NAME_TOO_LONG
 |   +-- TooManyNamespaces          XML_TOO_MANY_NAMESPACES
 |   +-- SchemaHintForbidden        XML_SCHEMA_HINT_FORBIDDEN
 |   +-- UnknownMessage             MESSAGE_UNKNOWN
@@ -105,6 +106,10 @@ class AttributeTooLong(IntakeError):
 
 class NamespaceTooLong(IntakeError):
     code = "XML_NAMESPACE_TOO_LONG"
+
+
+class NameTooLong(IntakeError):
+    code = "XML_NAME_TOO_LONG"
 
 
 class TooManyNamespaces(IntakeError):
