@@ -110,6 +110,7 @@ async def test_analyst_journey(aiohttp_server: ServerFactory, settings: Settings
         used = await till(session, base, "AUTH-B-2", "FRAUD")
         assert field(used, "CustomerServiceOverrideUsed") == "true" and field(used, "Type") != "Denial"
         await see_override_used(analyst, field(used, "TicketId"))
+        await simulate_the_new_version(analyst, ticket)
         await activate_and_sign_out(analyst)
         async with session.get(f"{base}/v1/admin/policies/active", headers=AS_ADMIN) as active:
             assert (await active.json())["version"] == "test-2"
@@ -178,6 +179,29 @@ async def see_override_used(analyst: Analyst, ticket: str) -> None:
     await analyst.do(look)
 
 
+async def simulate_the_new_version(analyst: Analyst, ticket: str) -> None:
+    """Version test-2 has no fraud rule: over the tickets' business day it would not have denied the first one."""
+
+    def simulate() -> None:
+        analyst.open("/console/policies")
+        analyst.click("a[aria-label='Simulate version test-2']")
+        analyst.wait_for("Version to simulate")
+        analyst.type("sim_from", "11202026")
+        analyst.type("sim_to", "11202026")
+        analyst.click("form[aria-label='Simulate a policy version'] button[type=submit]")
+        analyst.wait_for("Changed tickets")
+        text = analyst.page()
+        assert "Denial D1 Authorization" in text and "rule pass asked where reason was" in text, text[-1500:]
+        analyst.driver.set_window_size(1280, 1600)
+        analyst.shot("simulation")
+        analyst.driver.set_window_size(1280, 800)
+        analyst.click(f"table[aria-label='Changed tickets'] a[href='/console/tickets/{ticket}']")
+        analyst.wait_for("Rule trace of line 1")
+        assert analyst.driver.current_url.endswith(f"/console/tickets/{ticket}")
+
+    await analyst.do(simulate)
+
+
 async def activate_and_sign_out(analyst: Analyst) -> None:
     def activate() -> None:
         analyst.open("/console/policies/diff?a=test-1&b=test-2")
@@ -228,6 +252,7 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
             "/console/overrides",
             "/console/watches",
             "/console/policies",
+            "/console/policies/simulate",
             "/console/audit",
         ):
             analyst.open(path)
