@@ -235,6 +235,15 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
     analyst = Analyst(browser, base, shots)
     async with ClientSession() as session:
         ticket = field(await till(session, base, "AUTH-K-1", "FRAUD"), "TicketId")
+        second = policy_xml().replace(b'version="test-1"', b'version="test-2"')
+        async with session.put(f"{base}/v1/admin/policies/test-2", data=second, headers=AS_ADMIN) as uploaded:
+            assert uploaded.status == 201
+
+    def fits(name: str) -> None:
+        assert analyst.driver.execute_script(UNLABELLED) == [], name
+        overflow = analyst.driver.execute_script("return document.body.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than a tablet"
+        analyst.shot("tablet-" + name)
 
     def check() -> None:
         from selenium.webdriver.common.keys import Keys
@@ -253,13 +262,22 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
             "/console/watches",
             "/console/policies",
             "/console/policies/simulate",
+            "/console/policies/diff?a=test-1&b=test-2&all=1",
+            "/console/cashiers?cashier_id=E1042",
             "/console/audit",
         ):
             analyst.open(path)
-            assert analyst.driver.execute_script(UNLABELLED) == [], path
-            overflow = analyst.driver.execute_script("return document.body.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{path} is {overflow}px wider than a tablet"
-            analyst.shot("tablet-" + path.strip("/").replace("/", "-"))
+            fits(path.strip("/").replace("/", "-").split("?")[0])
+        for page, fields, button, shown in (
+            ("/console/customers", ("pid_type", "pid_issuer", "pid_number"), "Customer", "Returns"),
+            ("/console/policies/simulate?version=test-2", ("sim_from", "sim_to"), "Simulate", "Changed tickets"),
+        ):
+            analyst.open(page)
+            for field_id, text in zip(fields, ("DriversLicense", "TX", "TX09876543"), strict=False):
+                analyst.type(field_id, "11202026" if field_id.startswith("sim_") else text)
+            analyst.driver.find_element("id", fields[-1]).send_keys(Keys.ENTER)
+            analyst.wait_for(shown)
+            fits(button.lower() + "-answer")
         body = analyst.driver.find_element("tag name", "body")
         body.send_keys(Keys.TAB)
         assert analyst.driver.switch_to.active_element.text == "Skip to content"
