@@ -21,6 +21,7 @@ from gateway.settings import load_settings
 EXAMPLE = (
     Path(__file__).resolve().parent.parent / "examples" / "messages" / "authorize_nonreceipted_with_positive_id.xml"
 )
+POLICY = Path(__file__).resolve().parent.parent / "examples" / "policies" / "chain.xml"
 ADMIN, ADMIN_SECRET = new_credential("bench-admin", "api-key", ("*",), True, "")
 TILL, TILL_SECRET = new_credential("bench-till", "api-key", ("*",), False, "")
 PID = {"pid_type": "DriversLicense", "pid_issuer": "TX", "pid_number": "TX09876543"}
@@ -75,6 +76,13 @@ def _pages(ticket: str, csrf: str) -> list[tuple[str, str, str, dict[str, str] |
         ("Policies", "GET", "/console/policies", None),
         ("Policy difference", "GET", "/console/policies/diff?a=2026.11-1&b=2026.11-1&all=1", None),
         ("Audit", "GET", "/console/audit", None),
+        ("Simulate (form)", "GET", "/console/policies/simulate?version=bench-draft", None),
+        (
+            "Simulate a version (a year)",
+            "POST",
+            "/console/policies/simulate",
+            {"csrf": csrf, "version": "bench-draft", "from": "2026-01-01", "to": "2026-12-31"},
+        ),
     ]
 
 
@@ -84,6 +92,9 @@ async def _measure(db: Path, rounds: int) -> None:
         headers = {"X-API-Key": f"{TILL.name}.{TILL_SECRET}", "Content-Type": "application/xml"}
         answer = await (await client.post("/v1/returns/authorize", data=EXAMPLE.read_bytes(), headers=headers)).text()
         ticket = re.search(r"<TicketId>(.*?)</TicketId>", answer).group(1)  # type: ignore[union-attr]
+        draft = POLICY.read_bytes().replace(b'version="2026.11-1"', b'version="bench-draft"')
+        admin = {"X-API-Key": f"{ADMIN.name}.{ADMIN_SECRET}", "Content-Type": "application/xml"}
+        assert (await client.put("/v1/admin/policies/bench-draft", data=draft, headers=admin)).status == 201
         csrf = await _sign_in(client)
         print(f"{'page':38} {'median ms':>10} {'max ms':>8}  status")
         for name, method, path, data in _pages(ticket, csrf):

@@ -110,6 +110,7 @@ async def test_analyst_journey(aiohttp_server: ServerFactory, settings: Settings
         used = await till(session, base, "AUTH-B-2", "FRAUD")
         assert field(used, "CustomerServiceOverrideUsed") == "true" and field(used, "Type") != "Denial"
         await see_override_used(analyst, field(used, "TicketId"))
+        await simulate_the_new_version(analyst, ticket)
         await activate_and_sign_out(analyst)
         async with session.get(f"{base}/v1/admin/policies/active", headers=AS_ADMIN) as active:
             assert (await active.json())["version"] == "test-2"
@@ -178,6 +179,29 @@ async def see_override_used(analyst: Analyst, ticket: str) -> None:
     await analyst.do(look)
 
 
+async def simulate_the_new_version(analyst: Analyst, ticket: str) -> None:
+    """Version test-2 has no fraud rule: over the tickets' business day it would not have denied the first one."""
+
+    def simulate() -> None:
+        analyst.open("/console/policies")
+        analyst.click("a[aria-label='Simulate version test-2']")
+        analyst.wait_for("Version to simulate")
+        analyst.type("sim_from", "11202026")
+        analyst.type("sim_to", "11202026")
+        analyst.click("form[aria-label='Simulate a policy version'] button[type=submit]")
+        analyst.wait_for("Changed tickets")
+        text = analyst.page()
+        assert "Denial D1 Authorization" in text and "rule pass asked where reason was" in text, text[-1500:]
+        analyst.driver.set_window_size(1280, 1600)
+        analyst.shot("simulation")
+        analyst.driver.set_window_size(1280, 800)
+        analyst.click(f"table[aria-label='Changed tickets'] a[href='/console/tickets/{ticket}']")
+        analyst.wait_for("Rule trace of line 1")
+        assert analyst.driver.current_url.endswith(f"/console/tickets/{ticket}")
+
+    await analyst.do(simulate)
+
+
 async def activate_and_sign_out(analyst: Analyst) -> None:
     def activate() -> None:
         analyst.open("/console/policies/diff?a=test-1&b=test-2")
@@ -211,6 +235,15 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
     analyst = Analyst(browser, base, shots)
     async with ClientSession() as session:
         ticket = field(await till(session, base, "AUTH-K-1", "FRAUD"), "TicketId")
+        second = policy_xml().replace(b'version="test-1"', b'version="test-2"')
+        async with session.put(f"{base}/v1/admin/policies/test-2", data=second, headers=AS_ADMIN) as uploaded:
+            assert uploaded.status == 201
+
+    def fits(name: str) -> None:
+        assert analyst.driver.execute_script(UNLABELLED) == [], name
+        overflow = analyst.driver.execute_script("return document.body.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than a tablet"
+        analyst.shot("tablet-" + name)
 
     def check() -> None:
         from selenium.webdriver.common.keys import Keys
@@ -228,13 +261,23 @@ async def test_pages_fit_a_tablet_have_labels_and_work_from_the_keyboard(
             "/console/overrides",
             "/console/watches",
             "/console/policies",
+            "/console/policies/simulate",
+            "/console/policies/diff?a=test-1&b=test-2&all=1",
+            "/console/cashiers?cashier_id=E1042",
             "/console/audit",
         ):
             analyst.open(path)
-            assert analyst.driver.execute_script(UNLABELLED) == [], path
-            overflow = analyst.driver.execute_script("return document.body.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{path} is {overflow}px wider than a tablet"
-            analyst.shot("tablet-" + path.strip("/").replace("/", "-"))
+            fits(path.strip("/").replace("/", "-").split("?")[0])
+        for page, fields, button, shown in (
+            ("/console/customers", ("pid_type", "pid_issuer", "pid_number"), "Customer", "Returns"),
+            ("/console/policies/simulate?version=test-2", ("sim_from", "sim_to"), "Simulate", "Changed tickets"),
+        ):
+            analyst.open(page)
+            for field_id, text in zip(fields, ("DriversLicense", "TX", "TX09876543"), strict=False):
+                analyst.type(field_id, "11202026" if field_id.startswith("sim_") else text)
+            analyst.driver.find_element("id", fields[-1]).send_keys(Keys.ENTER)
+            analyst.wait_for(shown)
+            fits(button.lower() + "-answer")
         body = analyst.driver.find_element("tag name", "body")
         body.send_keys(Keys.TAB)
         assert analyst.driver.switch_to.active_element.text == "Skip to content"

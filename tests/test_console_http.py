@@ -165,6 +165,8 @@ PAGES = (
     "/console/policies",
     "/console/policies/diff",
     "/console/policies/diff?a=2026.11-1&b=2026.11-1&all=1",
+    "/console/policies/simulate",
+    "/console/policies/simulate?version=2026.11-1",
     "/console/audit",
     "/console/audit?actor=x&action=override.&from=2026-01-01&to=2026-12-31&offset=50",
     "/console/static/console.css",

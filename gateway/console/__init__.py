@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.console import audit, customers, policies, signin, tickets, today, watches
+from gateway.console import audit, customers, policies, signin, simulation, tickets, today, watches
 from gateway.console.base import CONSOLE, LOG, PREFIX, ConsoleState, console_middleware
 from gateway.console.formatting import DEFAULT_LOCALE, LOCALES, Locales
 from gateway.keys import SETTINGS
@@ -29,7 +29,7 @@ def console_app() -> web.Application:
         loader=jinja2.PackageLoader("gateway.console", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     )
-    for module in (signin, today, tickets, customers, watches, policies, audit):
+    for module in (signin, today, tickets, customers, watches, simulation, policies, audit):
         console.add_routes(module.routes)
     console.router.add_static("/static/", STATIC, name="static", append_version=False)
     return console

@@ -74,3 +74,34 @@ def day_columns(label: str, days: list[tuple[str, dict[str, int]]]) -> Markup:
         parts.append(f'<text x="{legend_x + 14}" y="{base + 33}">{LEGEND[kind]}</text>')
         legend_x += 14 + 6 * len(LEGEND[kind]) + 18
     return _svg(height, label, "".join(parts))
+
+
+def before_after(label: str, kinds: list[tuple[str, int, int]]) -> Markup:
+    """Two bars per response type, (name, before, after): before in grey, after in the type's colour."""
+    if not kinds:
+        return Markup("")
+    top = max(max(before, after) for _, before, after in kinds) or 1
+    group, bar, left, room = 50, 18, 170, WIDTH - 240
+    parts = []
+    for index, (kind, before, after) in enumerate(kinds):
+        y = 8 + index * group
+        name = LEGEND.get(kind, kind)
+        parts.append(f'<text x="{left - 6}" y="{y + 22}" text-anchor="end">{escape(name)[:28]}</text>')
+        for offset, side, value, colour in (
+            (0, "before", before, OTHER),
+            (bar + 2, "after", after, COLOURS.get(kind, OTHER)),
+        ):
+            length = max(1, round(room * value / top)) if value else 0
+            parts.append(
+                f'<rect x="{left}" y="{y + offset}" width="{length}" height="{bar}" fill="{colour}">'
+                f"<title>{escape(name)} {side}: {value}</title></rect>"
+                f'<text x="{left + length + 4}" y="{y + offset + 13}">{side} {value}</text>'
+            )
+    legend_y = 8 + len(kinds) * group
+    parts.append(f'<rect x="{left}" y="{legend_y}" width="10" height="10" fill="{OTHER}"/>')
+    parts.append(f'<text x="{left + 14}" y="{legend_y + 9}">before (as decided)</text>')
+    parts.append(f'<rect x="{left + 150}" y="{legend_y}" width="10" height="10" fill="{COLOURS["Authorization"]}"/>')
+    parts.append(
+        f'<text x="{left + 164}" y="{legend_y + 9}">after (under the simulated version, coloured by type)</text>'
+    )
+    return _svg(legend_y + 18, label, "".join(parts))

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.console.base import PREFIX, actor, field_text, render, state
+from gateway.console.simulation import simulate_choices
 from gateway.keys import ADMIN, SCHEMAS
 from gateway.policies import load_policy_bytes
 from handlers.errors import PolicyInvalid, PreconditionFailed
@@ -62,6 +63,7 @@ async def _page(request: web.Request, problem: str = "", status: int = 200) -> w
         "active": active,
         "problem": problem,
         "notice": _notice(request),
+        "simulate": simulate_choices(request, [v["version"] for v in versions if not (v["active"] or v["problems"])]),
     }
     return render(request, "policies.html", context, status=status)
 
