@@ -1,5 +1,5 @@
-"""Shared fixtures: paths to the shipped examples, settings, a client, a store, and a guard that keeps tests off
-the network."""
+"""Shared fixtures: paths to the shipped examples, settings, a client, a store, a throwaway PostgreSQL cluster with a
+fresh database per test, and a guard that keeps tests off the network."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from gateway.app import create_app
 from gateway.settings import Settings, load_settings
 from store.sqlite import SqliteStore
+from tests.pgcluster import TEMPLATE, PgCluster, require_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "messages"
@@ -58,3 +59,34 @@ def no_remote_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL cluster for the whole run (fsync off), with the migrated template database every
+    test database is created from; stopped and removed at the end. Skips, or fails when required, without
+    PostgreSQL."""
+    require_postgresql()
+    cluster = PgCluster()
+    try:
+        cluster.start()
+        cluster.create_database(TEMPLATE)
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_cluster(pg_server: PgCluster) -> Iterator[PgCluster]:
+    """The cluster, for tests that stop, start or restart the server: it is running again after the test."""
+    yield pg_server
+    pg_server.start()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgCluster) -> Iterator[str]:
+    """The URL of a fresh database with the gateway's current schema, dropped after the test."""
+    url = pg_server.create_database(template=TEMPLATE)
+    yield url
+    pg_server.start()
+    pg_server.drop_database(url.rsplit("/", 1)[1])
