@@ -27,6 +27,12 @@ from tests.serverutil import field
 from tests.tillutil import AUTH, FINAL, LOYALTY, Back, Line, Sale, authorize, customer, final_result, purchase
 
 STORE, DAY, CASHIER = "01291", "2026-11-20", "E7781"
+# Decisions read the customer's exception count: exactly 200 open exceptions answer D2, fewer A2, more D1.
+COUNT_RULE = (
+    '<Rule id="count" question="CustomerCumulativeExceptionCount"><Answer below="200" code="A2"/>'
+    '<Answer from="200" below="201" code="D2"/><Answer from="201" code="D1"/><Answer missing="true" code="A2"/></Rule>'
+)
+POLICY = policy_xml(receipted_rules=COUNT_RULE)
 MAX_OVERRIDES = 3  # max_overrides, set for the gateways here through the environment (the default is 2)
 
 
@@ -41,7 +47,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
 def gateways(database: Database, tmp_path: Path) -> Iterator[list[str]]:
     """Two gateway processes on the one database, started together, serving a policy that approves every line."""
     policy = tmp_path / "policy.xml"
-    policy.write_bytes(policy_xml())
+    policy.write_bytes(POLICY)
     folders = [tmp_path / "gateway-a", tmp_path / "gateway-b"]
     limits = {"RETURNS_GATEWAY_MAX_OVERRIDES": str(MAX_OVERRIDES)}
     with serving_together(folders, "--db", database.target, "--policy", str(policy), env=limits) as started:
@@ -211,6 +217,9 @@ async def test_exception_counts_after_200_concurrent_final_results_of_one_custom
         ("customer", DAY, 200),
     ]
     assert database.value("SELECT COUNT(*) FROM final_results") == 200
+    for base in gateways:  # and each gateway's next decision for the customer counts exactly 200
+        asked = await send(Call(base, AUTH, authorize(receipted(999), store=STORE, day=DAY, who=holder(number))))
+        assert field(asked.text, "Code") == "D2", asked.text
 
 
 def grant(base: str, number: str, reason: str) -> Call:
@@ -298,7 +307,7 @@ async def test_loyalty_sums_equal_the_ledger_after_purchases_raced_on_one_accoun
 async def test_a_policy_etag_race_has_one_winner(gateways: list[str], database: Database) -> None:
     first, second = gateways
     names = ("v2", "v3", "v4")
-    versions = {name: policy_xml().replace(b'version="test-1"', f'version="{name}"'.encode()) for name in names}
+    versions = {name: POLICY.replace(b'version="test-1"', f'version="{name}"'.encode()) for name in names}
     for name, content in versions.items():
         assert (await send(Call(first, f"/v1/admin/policies/{name}", content, "PUT"))).status == 201
     active = "test-1"
