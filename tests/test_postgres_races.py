@@ -32,7 +32,8 @@ COUNT_RULE = (
     '<Rule id="count" question="CustomerCumulativeExceptionCount"><Answer below="200" code="A2"/>'
     '<Answer from="200" below="201" code="D2"/><Answer from="201" code="D1"/><Answer missing="true" code="A2"/></Rule>'
 )
-POLICY = policy_xml(receipted_rules=COUNT_RULE)
+DENY_RULE = '<Rule id="deny" question="ReceiptPresent"><Answer otherwise="true" code="D1"/></Rule>'
+POLICY = policy_xml(receipted_rules=COUNT_RULE, nonreceipted_rules=DENY_RULE)  # without a receipt: denied
 MAX_OVERRIDES = 3  # max_overrides, set for the gateways here through the environment (the default is 2)
 
 
@@ -245,6 +246,30 @@ async def test_override_grants_raced_never_exceed_the_maximum(gateways: list[str
     assert sorted(count for _, count in granted) == [MAX_OVERRIDES] * len(customers)
     grants = "SELECT COUNT(*) FROM audit_log WHERE action = 'override.grant'"
     assert database.value(grants) == MAX_OVERRIDES * len(customers)
+
+
+async def test_overrides_used_by_raced_final_results_are_each_consumed_once(
+    gateways: list[str], database: Database
+) -> None:
+    number = "DL660001"
+    granted = await fire([grant(base, number, "goodwill") for base in gateways])
+    assert [answer.status for answer in granted] == [201, 201], [answer.text for answer in granted]
+    bodies = [authorize(Line(1, "123456", "1", "30.00"), store=STORE, day=DAY, who=holder(number)) for _ in range(4)]
+    asked = await fire([Call(gateways[n % 2], AUTH, body) for n, body in enumerate(bodies)])
+    assert [field(answer.text, "CustomerServiceOverrideUsed") for answer in asked] == ["true"] * 4
+    tickets = [field(answer.text, "TicketId") for answer in asked]
+    finals = [final_result(ticket, Back(1, "123456", "1"), store=STORE, day=DAY) for ticket in tickets]
+    answers = await fire(to_both(gateways, FINAL, finals))
+    no_server_errors(answers)
+    assert [answer.status for answer in answers] == [200] * 8, [answer.text for answer in answers]
+    used = database.rows("SELECT status, ticket_id FROM service_overrides")
+    assert sorted(status for status, _ in used) == ["used", "used"]
+    consumers = [ticket for _, ticket in used]
+    assert len(set(consumers)) == 2 and set(consumers) <= set(tickets)  # two returns, one override each
+    query = f"?positive_id_type=DriversLicense&positive_id_issuer=OK&positive_id_number={number}"
+    for base in gateways:
+        listed = (await send(Call(base, f"/v1/admin/overrides{query}", method="GET"))).json()["overrides"]
+        assert sorted(override["status"] for override in listed) == ["used", "used"]
 
 
 def expected_ledger(purchases: list[Purchase]) -> list[Entry]:
