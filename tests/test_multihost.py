@@ -117,7 +117,7 @@ class Ledger:
     """What the tills sent and what they were told: per message id, whether a 2xx came back."""
 
     kinds: dict[str, str] = field(default_factory=dict)
-    acknowledged: set[str] = field(default_factory=set)
+    acknowledged: dict[str, bytes] = field(default_factory=dict)  # message id: the answer's body
     statuses: Counter[int] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
 
@@ -136,7 +136,7 @@ async def deliver(
             answer = Answer(0, b"")
         ledger.statuses[answer.status] += 1
         if 200 <= answer.status < 300:
-            ledger.acknowledged.add(message)
+            ledger.acknowledged[message] = answer.body
             return answer
         if answer.status == 503 and "retry-after" not in answer.headers:
             ledger.problems.append(f"503 without Retry-After: {answer.text[:200]}")
@@ -219,6 +219,7 @@ async def test_acknowledged_messages_survive_a_killed_gateway_and_a_database_res
         assert ledger.statuses[200] > 50, ledger.statuses
         database = Database(url)
         stored = dict(database.rows("SELECT message_id, COUNT(*) FROM messages GROUP BY message_id"))
+        answers = dict(database.rows("SELECT message_id, response FROM messages"))
         attempts = dict(database.rows("SELECT message_id, COUNT(*) FROM attempts GROUP BY message_id"))
         finals = dict(database.rows("SELECT message_id, COUNT(*) FROM final_results GROUP BY message_id"))
         unknown = set(stored) - set(ledger.kinds)
@@ -227,6 +228,7 @@ async def test_acknowledged_messages_survive_a_killed_gateway_and_a_database_res
             recorded = attempts if path == AUTH else finals
             if message in ledger.acknowledged:
                 assert (stored.get(message), recorded.get(message)) == (1, 1), message
+                assert bytes(answers[message]) == ledger.acknowledged[message], message
             else:
                 assert stored.get(message, 0) <= 1 and recorded.get(message, 0) == stored.get(message, 0), message
         tickets = database.value("SELECT COUNT(*) FROM tickets")
