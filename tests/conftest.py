@@ -67,10 +67,12 @@ def pg_server() -> Iterator[PgCluster]:
     test database is created from; stopped and removed at the end. Skips, or fails when required, without
     PostgreSQL."""
     require_postgresql()
+    from store.postgres.migrate import migrate  # psycopg is there: require_postgresql checked
+
     cluster = PgCluster()
     try:
         cluster.start()
-        cluster.create_database(TEMPLATE)
+        migrate(cluster.create_database(TEMPLATE))
         yield cluster
     finally:
         cluster.remove()

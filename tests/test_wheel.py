@@ -83,6 +83,16 @@ def test_the_wheel_is_what_gets_imported(installed: Path, empty: Path) -> None:
     assert policy.is_relative_to(installed) and policy.is_file()
 
 
+def test_the_postgresql_migrations_travel_inside_the_wheel(installed: Path, empty: Path) -> None:
+    code = "import store.postgres.migrate as m; print(m.__file__); print(*(x.name for x in m.available()))"
+    shown = _run(installed / "bin" / "python", "-c", code, cwd=empty, env=_environment())
+    assert shown.returncode == 0, shown.stderr
+    module, names = shown.stdout.splitlines()
+    assert Path(module).is_relative_to(installed)
+    shipped = sorted(path.stem.split("_", 1)[1] for path in (ROOT / "store/postgres/migrations").glob("*.sql"))
+    assert sorted(names.split()) == shipped
+
+
 def test_validate_every_example_from_an_empty_directory(installed: Path, empty: Path) -> None:
     examples = sorted((ROOT / "examples").rglob("*.xml"))
     result = _run(installed / "bin" / "returns-gateway", "validate", *examples, cwd=empty, env=_environment())
