@@ -12,6 +12,7 @@ PostgreSQL, for one process and then for two) so that a machine getting busier w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -32,6 +33,15 @@ def postmaster_pid(cluster: PgCluster) -> int:
     return int((cluster.data / "postmaster.pid").read_text().split()[0])
 
 
+def server_cpu(cluster: PgCluster) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL server's every process (postmaster, backends, writers), by process id."""
+    found = {}
+    for pid in processes(postmaster_pid(cluster)):
+        with contextlib.suppress(OSError):
+            found[pid] = cpu_seconds([pid])
+    return found
+
+
 def on_sqlite(work: Path, workers: int, args: argparse.Namespace) -> Figures:
     process, base = start(gateway(work, f"load-{workers}.db", workers), ROOT)
     try:
@@ -45,12 +55,13 @@ def on_postgresql(cluster: PgCluster, workers: int, args: argparse.Namespace) ->
     command = [sys.executable, "-m", "gateway", "serve", "--db", url, "--workers", str(workers)]
     process, base = start(command, ROOT)
     try:
-        server = processes(postmaster_pid(cluster))  # the backends of the gateways' pools are open by now
-        before = cpu_seconds(server)
+        before = server_cpu(cluster)
         result = measure(f"pg-{workers}", process, base, args)
-        spent = cpu_seconds([pid for pid in server if Path(f"/proc/{pid}").exists()]) - before
+        after = server_cpu(cluster)
     finally:
         stop(process)
+    # A backend started after the first sample (a pool growing under load) counts whole; one that ended is lost.
+    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
     stored = int(Database(url).value("SELECT COUNT(*) FROM messages"))  # warm-up and measured messages alike
     return Figures(result, spent / max(1, stored) * 1000)
 
@@ -64,17 +75,12 @@ def main() -> None:
     reason = missing()
     if reason is not None:
         raise SystemExit(f"error: {reason}")
-    cluster = PgCluster(durable=True)
-    try:
-        cluster.start()
-        rows: list[tuple[int, Figures, Figures]] = []
-        with tempfile.TemporaryDirectory() as folder:
-            for workers in args.workers:
-                sqlite = on_sqlite(Path(folder), workers, args)
-                postgresql = on_postgresql(cluster, workers, args)
-                rows.append((workers, sqlite, postgresql))
-    finally:
-        cluster.remove()
+    rows: list[tuple[int, Figures, Figures]] = []
+    with PgCluster(durable=True) as cluster, tempfile.TemporaryDirectory() as folder:
+        for workers in args.workers:
+            sqlite = on_sqlite(Path(folder), workers, args)
+            postgresql = on_postgresql(cluster, workers, args)
+            rows.append((workers, sqlite, postgresql))
     print(
         f"{args.connections} connections, {args.seconds:.0f}s each, mix 70% authorize / 30% final result; "
         "SQLite synchronous=FULL, PostgreSQL 15 fsync on, same run"
