@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import cli_admin, cli_evaluate, cli_remote, cli_replay, cli_send, cli_serve, cli_validate
+from gateway import cli_admin, cli_db, cli_evaluate, cli_remote, cli_replay, cli_send, cli_serve, cli_validate
 from gateway.cli_checks import FAILURE, CliError, Parser, database, report
 from gateway.schemas import SchemasMissing
 from gateway.version import version
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cli_validate, cli_evaluate, cli_serve, cli_replay, cli_admin, cli_remote, cli_send):
+    for module in (cli_validate, cli_evaluate, cli_serve, cli_replay, cli_admin, cli_db, cli_remote, cli_send):
         module.add_commands(commands)
     return parser
 

@@ -103,7 +103,8 @@ def free_port() -> int:
 
 
 class PgCluster:
-    """One PostgreSQL server in its own directory. `start()` creates it on first use."""
+    """One PostgreSQL server in its own directory. `start()` creates it on first use; `with PgCluster(...) as
+    cluster:` starts it and removes it afterwards (for a test that needs a server of its own, e.g. durable)."""
 
     def __init__(
         self,
@@ -243,6 +244,13 @@ class PgCluster:
         clause = f" TEMPLATE {template}" if template else ""
         self.admin(f'CREATE DATABASE "{name}"{clause}')
         return self.url(name)
+
+    def __enter__(self) -> PgCluster:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
     def drop_database(self, name: str) -> None:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

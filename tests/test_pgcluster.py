@@ -44,3 +44,14 @@ def test_missing_postgresql_skips_with_its_reason_unless_required(monkeypatch: p
     monkeypatch.setenv("RETURNS_GATEWAY_TEST_REQUIRE", "chromium postgresql")
     with pytest.raises(pytest.fail.Exception, match="names postgresql"):
         pgcluster.require_postgresql()
+
+
+def test_a_durable_cluster_of_its_own_keeps_fsync_and_is_removed_afterwards() -> None:
+    pgcluster.require_postgresql()
+    with PgCluster(durable=True) as cluster:
+        with psycopg.connect(cluster.admin_url) as connection:
+            assert connection.execute("SELECT current_setting('fsync')").fetchone() == ("on",)
+        base = cluster.base
+        assert base.is_dir()
+    assert not base.exists()
+    assert not cluster.running()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors
@@ -138,8 +139,11 @@ class PgRunner:
         retries: int = 5,
         retry_after: int = 2,
         connect_timeout: int = 5,
+        prepare_threshold: int | None = 5,
         name: str = "returns-gateway",
     ) -> None:
+        """`prepare_threshold`: executions of a statement before it is prepared on its connection (psycopg's
+        default); None never prepares, for a pooler in transaction mode that does not track prepared statements."""
         self.retries = retries
         self.timeout = timeout
         self.retry_after = retry_after
@@ -151,7 +155,12 @@ class PgRunner:
             open=False,
             name=name,
             check=ConnectionPool.check_connection,
-            kwargs={"autocommit": False, "connect_timeout": connect_timeout, "application_name": name},
+            kwargs={
+                "autocommit": False,
+                "connect_timeout": connect_timeout,
+                "application_name": name,
+                "prepare_threshold": prepare_threshold,
+            },
         )
 
     def open(self, wait: bool = True) -> None:
@@ -195,3 +204,12 @@ def _reason(error: Exception) -> str:
     first = text[0] if text else type(error).__name__
     sqlstate = getattr(error, "sqlstate", None)
     return f"{first} ({sqlstate})" if sqlstate else first
+
+
+def redact(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
