@@ -1,35 +1,37 @@
-"""`returns-gateway db`: the PostgreSQL database's schema (`migrate`, `status`) and moving a SQLite gateway database
-into PostgreSQL (`copy`).
-
-A SQLite database needs no such command: the gateway migrates it whenever it opens it.
-"""
+"""`returns-gateway db`: a gateway database's schema (`migrate`, `status`), on SQLite or PostgreSQL, and moving a
+SQLite gateway database into PostgreSQL (`copy`)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 from gateway.cli_checks import FAILURE, CliError, database_file
+from store.errors import StoreConfigurationError
+from store.open import DatabaseLocation, parse_location
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DRIVER_MISSING = (
     "the PostgreSQL driver is not installed; install the gateway with it: pip install 'returns-gateway[postgresql]'"
 )
+DB_HELP = (
+    "the gateway database: a SQLite file (PATH or sqlite:///PATH) or "
+    "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]"
+)
+URL_HELP = "the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]"
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser(
         "db",
-        help="PostgreSQL schema migrations and copying a SQLite database into PostgreSQL",
+        help="schema migrations, and copying a SQLite database into PostgreSQL",
         description=(
-            "Manage a PostgreSQL gateway database: apply the schema's migrations, list them, or copy an existing "
-            "SQLite gateway database into a new PostgreSQL one. (A SQLite database is migrated whenever the gateway "
-            "opens it.)"
+            "Manage a gateway database: apply the schema's migrations, list them, or copy an existing SQLite "
+            "gateway database into a new PostgreSQL one. (Serving also migrates the database it opens.)"
         ),
     )
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    url_help = "the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]"
     migrate = actions.add_parser(
         "migrate",
         help="apply the pending schema migrations",
@@ -38,10 +40,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "Safe to run while other gateways start: they migrate one at a time, and a migration is applied once."
         ),
     )
-    migrate.add_argument("--db", required=True, metavar="URL", help=url_help)
+    migrate.add_argument("--db", required=True, metavar="DATABASE", help=DB_HELP)
     migrate.set_defaults(run=run_migrate)
     status = actions.add_parser("status", help="list the schema migrations, applied and pending")
-    status.add_argument("--db", required=True, metavar="URL", help=url_help)
+    status.add_argument("--db", required=True, metavar="DATABASE", help=DB_HELP)
     status.set_defaults(run=run_status)
     copy = actions.add_parser(
         "copy",
@@ -54,21 +56,24 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "during the copy is not copied."
         ),
     )
-    copy.add_argument("--from", dest="source", type=Path, required=True, metavar="PATH", help="the SQLite database")
-    copy.add_argument("--to", dest="target", required=True, metavar="URL", help=url_help)
+    copy.add_argument("--from", dest="source", required=True, metavar="PATH", help="the SQLite gateway database")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help=URL_HELP)
     copy.set_defaults(run=run_copy)
 
 
-def postgres_url(url: str, option: str = "--db") -> str:
+def _location(value: str, option: str) -> DatabaseLocation:
+    try:
+        return parse_location(value)
+    except StoreConfigurationError as error:
+        raise CliError(f"{option} {error}") from None
+
+
+def postgres_url(value: str, option: str) -> str:
     """Refuse anything but a PostgreSQL URL, naming the option."""
-    if not url.startswith(POSTGRES_SCHEMES):
-        if url.startswith("sqlite:") or url.endswith((".db", ".sqlite", ".sqlite3")) or "://" not in url:
-            raise CliError(
-                f"{option} {url}: db migrate and db status are for PostgreSQL (postgresql://...); "
-                "a SQLite database is migrated whenever the gateway opens it"
-            )
-        raise CliError(f"{option} {url}: not a PostgreSQL URL; give postgresql://USER@HOST:PORT/DATABASE")
-    return url
+    location = _location(value, option)
+    if location.url is None:
+        raise CliError(f"{option} {value}: not a PostgreSQL URL; give postgresql://USER@HOST:PORT/DATABASE")
+    return location.url
 
 
 def _require_driver() -> None:
@@ -87,60 +92,76 @@ def _unreachable(url: str, error: Exception) -> NoReturn:
     raise CliError(f"cannot use the database {redact(url)}: {reason}", FAILURE) from None
 
 
-def run_migrate(args: argparse.Namespace) -> int:
-    url = postgres_url(args.db)
+@contextmanager
+def _postgres(url: str) -> Iterator[None]:
+    """Where the PostgreSQL modules may be imported: their failures become one clear line."""
     _require_driver()
     import psycopg
 
-    from store.postgres import db, migrate
+    from store.postgres.migrate import MigrationError
 
     try:
-        applied = migrate.migrate(url)
-    except migrate.MigrationError as error:
+        yield
+    except MigrationError as error:
         raise CliError(str(error), FAILURE) from None
     except psycopg.Error as error:
         _unreachable(url, error)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    location = _location(args.db, "--db")  # a SQLite path was checked by cli.main, as for every --db
+    if location.path is not None:
+        from store.sqlite.migrations import migrate_file
+
+        applied = migrate_file(location.path)
+    else:
+        url = location.url or ""
+        with _postgres(url):
+            from store.postgres.migrate import migrate
+
+            applied = migrate(url)
     for name in applied:
         print(f"applied {name}")
-    print(f"{db.redact(url)}: schema current ({len(applied)} migration(s) applied now)")
+    print(f"{location.describe()}: schema current ({len(applied)} migration(s) applied now)")
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
-    url = postgres_url(args.db)
-    _require_driver()
-    import psycopg
+    location = _location(args.db, "--db")
+    states: list[tuple[str, str | None]]
+    if location.path is not None:
+        from store.sqlite import migrations
 
-    from store.postgres import db, migrate
+        done = migrations.applied(location.path)
+        states = [(name, done.get(name)) for name in migrations.names()]
+    else:
+        url = location.url or ""
+        with _postgres(url):
+            from store.postgres.migrate import status
 
-    try:
-        states = migrate.status(url)
-    except migrate.MigrationError as error:
-        raise CliError(str(error), FAILURE) from None
-    except psycopg.Error as error:
-        _unreachable(url, error)
-    for state in states:
-        print(f"{state.version:04d}_{state.name}  {state.applied_at or 'pending'}")
-    waiting = sum(state.applied_at is None for state in states)
-    print(f"{db.redact(url)}: {'schema current' if not waiting else f'{waiting} migration(s) pending'}")
+            states = [(f"{state.version:04d}_{state.name}", state.applied_at) for state in status(url)]
+    for name, when in states:
+        print(f"{name}  {when or 'pending'}")
+    waiting = sum(when is None for _, when in states)
+    print(f"{location.describe()}: {'schema current' if not waiting else f'{waiting} migration(s) pending'}")
     return 0
 
 
 def run_copy(args: argparse.Namespace) -> int:
-    database_file(args.source, option="--from", must_exist=True)
+    source = _location(args.source, "--from")
+    if source.path is None:
+        raise CliError(f"--from {source.describe()}: give the SQLite database to copy from (a file path)")
+    database_file(source.path, option="--from", must_exist=True)
     url = postgres_url(args.target, option="--to")
-    _require_driver()
-    import psycopg
+    with _postgres(url):
+        from store.postgres.copy import CopyError, copy_database
+        from store.postgres.db import redact
 
-    from store.postgres import copy, db, migrate
-
-    print(f"copying {args.source} to {db.redact(url)}")
-    try:
-        copied = copy.copy_database(args.source, url)
-    except (copy.CopyError, migrate.MigrationError) as error:
-        raise CliError(str(error), FAILURE) from None
-    except psycopg.Error as error:
-        _unreachable(url, error)
+        print(f"copying {source.path} to {redact(url)}")
+        try:
+            copied = copy_database(source.path, url)
+        except CopyError as error:
+            raise CliError(str(error), FAILURE) from None
     width = max(len(result.table) for result in copied)
     for result in copied:
         print(f"  {result.table:<{width}}  {result.rows}")

@@ -10,12 +10,14 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from gateway.app import create_app
 from gateway.cli import main
 from gateway.settings import Settings, load_settings
 from tests.conftest import ROOT
@@ -58,9 +60,13 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+FIRST = example("authorize_nonreceipted_with_positive_id", ("AUTH-0006-ID", "AUTH-COPY-FIRST"))
+
+
 async def _fill(client: Client, settings: Settings) -> None:
     """Everything a gateway writes, written by the gateway."""
     admin_acts_on(client, "2026-11-20")
+    assert (await client.post("/v1/returns/authorize", data=FIRST, headers=AS_TILL)).status == 200
     assert (await grant(client))[0] == 201
     reset = {"positive_id": CUSTOMER, "kind": "reset", "value": 1, "reason": "agreed with customer"}
     assert (await admin(client, "POST", "/v1/admin/count-overrides", reset))[0] in (200, 201)
@@ -279,6 +285,60 @@ def test_db_migrate_and_status_from_the_command_line(empty_url: str) -> None:
     assert "pending" not in after.stdout and "schema current" in after.stdout
 
 
-def test_db_migrate_refuses_a_sqlite_path_and_an_unreachable_server(tmp_path: Path) -> None:
-    _one_line(_cli("db", "migrate", "--db", str(tmp_path / "gateway.db")), USAGE, "migrated whenever the gateway opens")
+def test_db_migrate_and_status_on_a_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.db"
+    before = _cli("db", "status", "--db", str(path))
+    assert before.returncode == 0, before.stderr
+    assert "0001_tickets  pending" in before.stdout and "migration(s) pending" in before.stdout
+    assert not path.exists()  # looking creates nothing
+    migrated = _cli("db", "migrate", "--db", f"sqlite:///{path}")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "applied 0001_tickets" in migrated.stdout
+    assert "(0 migration(s) applied now)" in _cli("db", "migrate", "--db", str(path)).stdout
+    after = _cli("db", "status", "--db", str(path))
+    assert "pending" not in after.stdout and "schema current" in after.stdout
+
+
+def test_db_commands_refuse_what_they_cannot_use(tmp_path: Path) -> None:
     _one_line(_cli("db", "status", "--db", f"postgresql://x@127.0.0.1:{free_port()}/db"), FAILURE, "cannot use")
+    _one_line(_cli("db", "migrate", "--db", "mysql://x@host/db"), USAGE, "mysql://")
+    _one_line(_cli("db", "migrate", "--db", str(tmp_path / "nowhere" / "g.db")), USAGE, "does not exist")
+    _one_line(
+        _cli("db", "copy", "--from", "postgresql://x@127.0.0.1/db", "--to", "postgresql://x@127.0.0.1/other"),
+        USAGE,
+        "--from",
+    )
+
+
+async def _answers(client: Client, tickets: list[str]) -> dict[str, Any]:
+    """What a gateway answers about the copied data: every ticket, the customer's overrides, the loyalty account,
+    the active policy, and a repeated authorize request."""
+    answers: dict[str, Any] = {}
+    for ticket in tickets:
+        response = await client.get(f"/v1/tickets/{ticket}", headers=AS_ADMIN)
+        answers[ticket] = (response.status, await response.json())
+    overrides = await client.get("/v1/admin/overrides", headers=AS_ADMIN)
+    answers["overrides"] = (overrides.status, await overrides.json())
+    account = await client.get("/v1/loyalty/accounts/LY-0048812", headers=AS_TILL)
+    answers["account"] = (account.status, await account.json())
+    policy = await client.get("/v1/admin/policies/active", headers=AS_ADMIN)
+    answers["policy"] = (policy.status, policy.headers["ETag"], await policy.read())
+    again = await client.post("/v1/returns/authorize", data=FIRST, headers=AS_TILL)
+    answers["again"] = (again.status, again.headers.get("X-Returns-Duplicate"), await again.read())
+    return answers
+
+
+async def test_a_gateway_on_the_copy_answers_as_it_did_on_sqlite(
+    filled: Path, pg_url: str, settings: Settings, aiohttp_client: Any
+) -> None:
+    assert await asyncio.to_thread(main, ["db", "copy", "--from", str(filled), "--to", pg_url]) == 0
+    tickets = [row[0] for row in _sqlite_rows(filled, "tickets")]
+    on_sqlite = await aiohttp_client(create_app(settings))
+    before = await _answers(on_sqlite, tickets)
+    await on_sqlite.close()
+    on_postgresql = await aiohttp_client(create_app(replace(settings, db_path=pg_url)))
+    after = await _answers(on_postgresql, tickets)
+    assert before["again"][:2] == (200, "true")
+    assert {answer[0] for answer in before.values()} == {200}
+    assert len(tickets) >= 7 and before["account"][1]["points"]
+    assert after == before

@@ -1,9 +1,11 @@
-"""Applying the schema's migrations (store.schema): each once, in its own transaction, recorded in _migrations."""
+"""Applying the schema's migrations (store.sqlite.schema): each once, in its own transaction, recorded in _migrations;
+and, for `returns-gateway db migrate|status`, the same on a database file named by its path."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 from store.sqlite.schema import MIGRATIONS
 
@@ -50,3 +52,32 @@ def _apply(connection: sqlite3.Connection, name: str, script: str) -> bool:
         connection.execute("ROLLBACK")
         raise
     return True
+
+
+def names() -> list[str]:
+    """The names of the schema's migrations, in order."""
+    return [name for name, _ in MIGRATIONS]
+
+
+def migrate_file(path: Path) -> list[str]:
+    """Migrate the database file at `path` (created when missing) as opening the gateway's store does; the names
+    of the migrations applied now."""
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        return migrate(connection)
+    finally:
+        connection.close()
+
+
+def applied(path: Path) -> dict[str, str]:
+    """{name: when} of the migrations applied to the database file at `path`, read without changing (or creating)
+    anything."""
+    if not path.exists():
+        return {}
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone():
+            return {str(name): str(at) for name, at in connection.execute("SELECT name, applied_at FROM _migrations")}
+        return {}
+    finally:
+        connection.close()
