@@ -6,8 +6,8 @@ import random
 import sqlite3
 from pathlib import Path
 
-from store.migrations import migrate
-from store.writer import connect
+from store.sqlite.migrations import migrate
+from store.sqlite.writer import connect
 
 CHUNK = 50_000
 

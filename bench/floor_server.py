@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from bench.bare_server import RESPONSE, run_workers
 from gateway.intake import read_body
 from gateway.schemas import MESSAGES_NS, SchemaRegistry, default_registry
 from gateway.xmlio import ParseLimits, parse_xml
+from store.db import Db
 from store.sqlite import SqliteStore
 
 STORE = web.AppKey("store", SqliteStore)
@@ -32,16 +32,16 @@ _TICKETS = itertools.count(1)
 Row = tuple[str, bytes]
 
 
-def insert_rows(rows: list[Row]) -> Callable[[sqlite3.Connection], None]:
+def insert_rows(rows: list[Row]) -> Callable[[Db], None]:
     """A write job storing (message id, body) rows in the floor's one table."""
 
-    def job(connection: sqlite3.Connection) -> None:
+    def job(connection: Db) -> None:
         connection.executemany("INSERT INTO floor_messages VALUES (?, ?)", rows)
 
     return job
 
 
-def create_table(connection: sqlite3.Connection) -> None:
+def create_table(connection: Db) -> None:
     connection.execute("CREATE TABLE IF NOT EXISTS floor_messages (message_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
 
 
@@ -50,7 +50,7 @@ async def answer(request: web.Request) -> web.Response:
     root = parse_xml(body, LIMITS)
     request.app[SCHEMAS].validate(root, body)
     message_id = root.findtext(f"{{{MESSAGES_NS}}}MessageId") or ""
-    await request.app[STORE].execute(insert_rows([(message_id, body)]))
+    await request.app[STORE]._write(insert_rows([(message_id, body)]))
     store_id = root.findtext(f"{{{MESSAGES_NS}}}StoreId") or "0"
     ticket = f"<TicketId>T{store_id}-{os.getpid()}-{next(_TICKETS)}</TicketId>".encode()
     return web.Response(body=RESPONSE.replace(b"</Fixed>", ticket + b"</Fixed>"), content_type="application/xml")
@@ -59,7 +59,7 @@ async def answer(request: web.Request) -> web.Response:
 async def _store(app: web.Application) -> AsyncIterator[None]:
     store = SqliteStore(Path(os.environ["FLOOR_DB"]))
     await store.open()
-    await store.execute(create_table)
+    await store._write(create_table)
     app[STORE] = store
     try:
         yield

@@ -31,9 +31,9 @@ async def replay_floor(queue: Path, database: Path) -> dict[str, float]:
     store = SqliteStore(database)
     await store.open()
     try:
-        await store.execute(create_table)
+        await store._write(create_table)
         for at in range(0, len(rows), WINDOW):  # one window after another, as a direct replay commits them
-            await store.execute(insert_rows(rows[at : at + WINDOW]))
+            await store._write(insert_rows(rows[at : at + WINDOW]))
     finally:
         await store.close()
     seconds = time.perf_counter() - started

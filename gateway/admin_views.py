@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import re
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
 from gateway.auth import IDENTITY
-from gateway.errors import ContentInvalid, GatewayError, Issue
+from gateway.errors import ContentInvalid, GatewayError, ParameterInvalid
+from gateway.jsonbody import field_issue, parse_object
 from gateway.keys import ADMIN, SCHEMAS
 from gateway.openapi import OPENAPI
-from gateway.params import CODE, CODE_TEXT, Params, no_parameters
+from gateway.params import CODE, CODE_TEXT, DAY, ID, ID_TEXT, Params, no_parameters, path_id
 from gateway.policies import load_policy_bytes
 from handlers.models import PositiveId
 
@@ -30,32 +31,43 @@ def _actor(request: web.Request) -> str:
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ContentInvalid("the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ContentInvalid("the body must be a JSON object")
-    return body
+    return parse_object(await request.read())
 
 
-def _text(body: dict[str, Any], name: str, limit: int = 200) -> str:
+def _text(body: dict[str, Any], name: str, limit: int = 200, at: tuple[str, ...] = ()) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise ContentInvalid(f"{name} must be a non-empty string of at most {limit} characters", (Issue(name),))
+        raise ContentInvalid(
+            f"{name} must be a non-empty string of at most {limit} characters", (field_issue(*at, name),)
+        )
     return value.strip()
 
 
+def _form(body: dict[str, Any], name: str, pattern: re.Pattern[str], accepts: str, at: tuple[str, ...] = ()) -> str:
+    """A string field that must have the form the message contract gives it (an id or a code)."""
+    value = body.get(name)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ContentInvalid(f"{name} must be {accepts}", (field_issue(*at, name),))
+    return value
+
+
 def _date(body: dict[str, Any], name: str) -> date:
+    value = body.get(name)
     try:
-        return date.fromisoformat(_text(body, name, 10))
+        if not isinstance(value, str) or not DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
-        raise ContentInvalid(f"{name} must be a date (YYYY-MM-DD)", (Issue(name),)) from None
+        raise ContentInvalid(f"{name} must be a date (YYYY-MM-DD)", (field_issue(name),)) from None
 
 
-def _positive_id(values: dict[str, Any], prefix: str = "") -> PositiveId:
-    part = functools.partial(_text, values)
-    return PositiveId(part(f"{prefix}type", 20), part(f"{prefix}issuer", 20), part(f"{prefix}number", 40))
+def _positive_id(values: dict[str, Any], at: tuple[str, ...] = ("positive_id",)) -> PositiveId:
+    """A positive ID as the till messages carry it: type and issuer are codes, the number an identifier."""
+    return PositiveId(
+        _form(values, "type", CODE, CODE_TEXT, at),
+        _form(values, "issuer", CODE, CODE_TEXT, at),
+        _form(values, "number", ID, ID_TEXT, at),
+    )
 
 
 POSITIVE_ID_PARAMETERS = ("positive_id_type", "positive_id_issuer", "positive_id_number")
@@ -74,7 +86,7 @@ def positive_id_query(request: web.Request) -> PositiveId | None:
 def _nested(body: dict[str, Any], name: str) -> dict[str, Any]:
     value = body.get(name)
     if not isinstance(value, dict):
-        raise ContentInvalid(f"{name} must be an object", (Issue(name),))
+        raise ContentInvalid(f"{name} must be an object", (field_issue(name),))
     return value
 
 
@@ -107,10 +119,12 @@ async def revoke_override(request: web.Request) -> web.Response:
 @routes.post("/v1/admin/count-overrides")
 async def count_override(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    kind = _text(body, "kind", 10)
+    kind = body.get("kind")
+    if kind not in ("freeze", "reset"):
+        raise ContentInvalid("kind must be freeze (with until) or reset", (field_issue("kind"),))
     value = body.get("value")
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
-        raise ContentInvalid("value must be a whole number from 0 to 100000", (Issue("value"),))
+        raise ContentInvalid("value must be a whole number from 0 to 100000", (field_issue("value"),))
     until = _date(body, "until") if kind == "freeze" else None
     positive_id = _positive_id(_nested(body, "positive_id"))
     done = await request.app[ADMIN].set_count(positive_id, kind, value, until, _text(body, "reason"), _actor(request))
@@ -122,14 +136,15 @@ async def customer_history(request: web.Request) -> web.Response:
     Params(request, *POSITIVE_ID_PARAMETERS)
     positive_id = positive_id_query(request)
     if positive_id is None:
-        raise ContentInvalid("give positive_id_type, positive_id_issuer and positive_id_number")
+        missing = ParameterInvalid("positive_id_type", "given with positive_id_issuer and positive_id_number")
+        raise ContentInvalid("give positive_id_type, positive_id_issuer and positive_id_number", missing.issues)
     return web.json_response(await request.app[ADMIN].customer_history(positive_id))
 
 
 @routes.get("/v1/admin/cashiers/{cashier_id}/history")
 async def cashier_history(request: web.Request) -> web.Response:
     no_parameters(request)
-    return web.json_response(await request.app[ADMIN].cashier_history(request.match_info["cashier_id"][:40]))
+    return web.json_response(await request.app[ADMIN].cashier_history(path_id(request, "cashier_id")))
 
 
 @routes.get("/v1/admin/pattern-watches")
@@ -141,19 +156,25 @@ async def list_watches(request: web.Request) -> web.Response:
 @routes.post("/v1/admin/pattern-watches")
 async def add_watch(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    watch: dict[str, Any] = {"watch_id": _text(body, "watch_id", 40), "description": _text(body, "description")}
+    watch: dict[str, Any] = {
+        "watch_id": _form(body, "watch_id", ID, ID_TEXT),
+        "description": _text(body, "description"),
+    }
     for name in ("item_id", "node_id"):
-        watch[name] = _text(body, name, 40) if body.get(name) is not None else None
-    for name in ("purchase_from", "purchase_to", "return_from", "return_to"):
-        watch[name] = _date(body, name).isoformat()
+        watch[name] = _form(body, name, ID, ID_TEXT) if body.get(name) is not None else None
+    if (watch["item_id"] is None) == (watch["node_id"] is None):
+        raise ContentInvalid("a pattern watch names an item_id or a node_id, not both", (field_issue("item_id"),))
+    for start, end in (("purchase_from", "purchase_to"), ("return_from", "return_to")):
+        first, last = _date(body, start), _date(body, end)
+        if first > last:
+            raise ContentInvalid(f"{start} is after {end}", (field_issue(end),))
+        watch[start], watch[end] = first.isoformat(), last.isoformat()
     return web.json_response(await request.app[ADMIN].add_watch(watch, _actor(request)), status=201)
 
 
 @routes.post("/v1/admin/pattern-watches/{watch_id}/retire")
 async def retire_watch(request: web.Request) -> web.Response:
-    return web.json_response(
-        await request.app[ADMIN].retire_watch(request.match_info["watch_id"][:40], _actor(request))
-    )
+    return web.json_response(await request.app[ADMIN].retire_watch(path_id(request, "watch_id"), _actor(request)))
 
 
 @routes.get("/v1/admin/policies")
@@ -185,7 +206,7 @@ async def activate_policy(request: web.Request) -> web.Response:
 @routes.get("/v1/admin/policies/{version}")
 async def get_policy(request: web.Request) -> web.Response:
     no_parameters(request)
-    stored = await request.app[ADMIN].policy(request.match_info["version"][:40])
+    stored = await request.app[ADMIN].policy(path_id(request, "version"))
     return web.Response(body=bytes(stored["content"]), content_type="application/xml", headers={"ETag": stored["etag"]})
 
 

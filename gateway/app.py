@@ -17,7 +17,7 @@ from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.loyalty_views import routes as loyalty_routes
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.policies import load_loyalty_program, load_policy_bytes
-from gateway.problems import problem_middleware
+from gateway.problems import expecting_faults, problem_middleware
 from gateway.schemas import default_registry
 from gateway.settings import Settings
 from gateway.simulate_views import routes as simulate_routes
@@ -29,8 +29,7 @@ from handlers.exceptions import ExceptionSettings
 from handlers.loyalty_service import LoyaltyService
 from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
-from store.admin_queries import get_policy, register_policy
-from store.sqlite import SqliteStore
+from store.open import open_store, parse_location
 
 LOG = logging.getLogger("returns_gateway")
 
@@ -50,12 +49,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SCHEMAS] = default_registry()
     answer_framing_errors_with_faults(app)
     app.cleanup_ctx.append(_resources)
-    app.add_routes(routes)
-    app.add_routes(admin_routes)
-    app.add_routes(loyalty_routes)
+    app.add_routes(expecting_faults(routes))
+    app.add_routes(expecting_faults(admin_routes))
+    app.add_routes(expecting_faults(loyalty_routes))
     setup_console(app)
-    app.add_routes(wsdl_routes)
-    app.add_routes(simulate_routes)
+    app.add_routes(expecting_faults(wsdl_routes))
+    app.add_routes(expecting_faults(simulate_routes))
     return app
 
 
@@ -77,14 +76,19 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings, schemas = app[SETTINGS], app[SCHEMAS]
     content = settings.policy_path.read_bytes()
     served = load_policy_bytes(content, schemas)
-    store = SqliteStore(settings.db_path)
+    store = open_store(
+        settings.db_path,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        prepared_statements=settings.db_prepared_statements,
+    )
     await store.open()
     secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
-    active = await store.execute(register_policy(served.version, content, policy_etag(content), _now()))
+    active = await store.register_policy(served.version, content, policy_etag(content), _now())
     policy_set = served if active["version"] == served.version else load_policy_bytes(active["content"], schemas)
 
     async def policy_source(version: str) -> PolicySet:
-        stored = await store.execute(get_policy(version))
+        stored = await store.get_policy(version)
         return load_policy_bytes(bytes(stored["content"]), schemas) if stored else policy_set
 
     holder = PolicyHolder(policy_set)
@@ -101,9 +105,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[LOYALTY] = LoyaltyService(store, program)
     app[ADMIN] = AdminService(store, holder, secret, settings.override_days, settings.max_overrides)
     _log_policy_source(policy_set, served, settings)
-    LOG.info("database %s open", settings.db_path)
+    LOG.info("database %s open", parse_location(settings.db_path).describe())
     try:
         yield
     finally:
-        LOG.info("in-flight requests finished; closing database %s", settings.db_path)
+        LOG.info("in-flight requests finished; closing database %s", parse_location(settings.db_path).describe())
         await store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import math
 import time
 from dataclasses import dataclass, field
@@ -116,14 +115,18 @@ def _presented(request: web.Request) -> tuple[str, str] | None:
     """(name, secret) from an API key 'NAME.SECRET' or from HTTP Basic."""
     key = request.headers.get("X-API-Key")
     if key:
+        if not key.isascii() or not key.isprintable():
+            raise Unauthenticated("malformed API key: send NAME.SECRET in printable ASCII")
         name, _, secret = key.partition(".")
         return name, secret
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic "):
         try:
             decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 (UnicodeDecodeError)
             raise Unauthenticated("malformed Basic credentials") from None
+        if not decoded.isprintable():
+            raise Unauthenticated("malformed Basic credentials")
         name, _, secret = decoded.partition(":")
         return name, secret
     return None

@@ -7,15 +7,14 @@ ever reaches them.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from gateway import cli_admin, cli_db, cli_evaluate, cli_remote, cli_replay, cli_send, cli_serve, cli_validate
-from gateway.cli_checks import FAILURE, CliError, Parser, database_file, report
+from gateway.cli_checks import FAILURE, CliError, Parser, database, report
 from gateway.schemas import SchemasMissing
 from gateway.version import version
+from store.errors import database_errors
 
 Runner = Callable[[argparse.Namespace], int]
 
@@ -41,8 +40,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def _check_database(args: argparse.Namespace) -> None:
     """Any command given --db gets it checked before the store opens (or creates) it."""
     db = getattr(args, "db", None)
-    if isinstance(db, Path):
-        database_file(db)
+    if isinstance(db, str):
+        database(db)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SchemasMissing as error:
         return report(CliError(str(error), FAILURE))
-    except sqlite3.DatabaseError as error:
+    except database_errors() as error:
         return report(CliError(f"the database cannot be used: {error}", FAILURE))
     except OSError as error:
         return report(CliError(str(error), FAILURE))

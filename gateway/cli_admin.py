@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.cli_checks import CliError, database_file
+from gateway.cli_checks import DB_HELP, CliError, database
 from gateway.credentials import KINDS, new_credential, to_toml
 from gateway.policies import load_loyalty_program
 from gateway.settings import DEFAULT_CONFIG, load_settings
 from handlers.loyalty_service import LoyaltyService
-from store.sqlite import SqliteStore
+from store.open import open_store
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ),
     )
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS", help="age of the tickets to purge")
-    purge.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
+    purge.add_argument("--db", default="returns-gateway.db", help=DB_HELP)
     purge.set_defaults(run=run_purge)
 
     loyalty = commands.add_parser("loyalty", help="loyalty accounts and tier maintenance, on a gateway database")
@@ -72,7 +72,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show = actions.add_parser("account", help="an account's balances, tier and entries as JSON")
     show.add_argument("account_id", help="the loyalty account id")
     for parser in (maintain, show):
-        parser.add_argument("--db", type=Path, default=Path("returns-gateway.db"), help="gateway database")
+        parser.add_argument("--db", default="returns-gateway.db", help=DB_HELP)
         parser.add_argument("--config", type=Path, help="gateway TOML settings (the loyalty program)")
     maintain.set_defaults(run=run_maintain)
     show.set_defaults(run=run_account)
@@ -119,15 +119,15 @@ def without_credential(text: str, name: str) -> str:
 def run_purge(args: argparse.Namespace) -> int:
     if args.older_than < 0:
         raise CliError(f"--older-than {args.older_than}: give 0 or more days")
-    database_file(args.db, must_exist=True)
+    database(args.db, must_exist=True)
     cutoff = (datetime.now(UTC) - timedelta(days=args.older_than)).date()
     purged = asyncio.run(_purge(args.db, cutoff.isoformat()))
     print(f"removed personal data from {purged} tickets with a business date before {cutoff}")
     return 0
 
 
-async def _purge(db: Path, before: str) -> int:
-    store = SqliteStore(db)
+async def _purge(db: str, before: str) -> int:
+    store = open_store(db)
     await store.open()
     try:
         return await store.purge_personal_data(before)
@@ -138,14 +138,14 @@ async def _purge(db: Path, before: str) -> int:
 async def _with_loyalty(args: argparse.Namespace, action: Callable[[LoyaltyService], Awaitable[T]]) -> T:
     """Run `action` with the loyalty service over the database of `args` (which must exist: looking never creates
     one), closing the store afterwards."""
-    database_file(args.db, must_exist=True)
+    database(args.db, must_exist=True)
     if args.config is not None and not args.config.is_file():
         raise CliError(f"--config {args.config}: no such file")
     try:
         settings = load_settings(args.config, db_path=args.db)
     except (OSError, ValueError) as exc:
         raise CliError(f"settings file {args.config}: {exc}") from None
-    store = SqliteStore(settings.db_path)
+    store = open_store(settings.db_path, pool_size=2, pool_timeout=settings.db_pool_timeout)
     await store.open()
     try:
         return await action(LoyaltyService(store, load_loyalty_program(settings.loyalty_program_path)))

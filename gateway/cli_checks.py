@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from store.errors import StoreConfigurationError
+from store.open import parse_location
+
 USAGE, FAILURE = 2, 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -47,6 +50,22 @@ class Parser(argparse.ArgumentParser):
 def report(error: CliError) -> int:
     print(f"error: {error.message}", file=sys.stderr)
     return error.exit_code
+
+
+DB_HELP = (
+    "gateway database: a SQLite file, sqlite:///PATH or postgresql://user@host:port/db (default: returns-gateway.db)"
+)
+
+
+def database(value: str, option: str = "--db", must_exist: bool = False) -> None:
+    """Refuse a --db value that cannot name a gateway database: a SQLite file is checked as `database_file` does;
+    a PostgreSQL URL is checked when the store connects."""
+    try:
+        location = parse_location(value)
+    except StoreConfigurationError as exc:
+        raise CliError(f"{option} {exc}") from None
+    if location.path is not None:
+        database_file(location.path, option, must_exist)
 
 
 def database_file(path: Path, option: str = "--db", must_exist: bool = False) -> None:

@@ -10,16 +10,18 @@ from pathlib import Path
 
 from gateway import cli_simulate
 from gateway.cli_checks import CliError
+from gateway.dispatch import AUTHORIZE, read_model
 from gateway.errors import GatewayError
 from gateway.policies import EXAMPLE_POLICY, load_policy_file
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
-from handlers import authorize_xml, response_xml
+from handlers import response_xml
 from handlers.engine import evaluate
 from handlers.errors import PolicyInvalid
 from handlers.explain import explain
 from handlers.history import EMPTY_HISTORY, History
 from handlers.history_json import history_from_json
+from handlers.models import AuthorizeRequest
 from handlers.policy_model import PolicyKind, PolicySet
 from handlers.respond import authorize_response
 
@@ -73,14 +75,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     try:
         root = parse_xml(data)
         schema = default_registry().validate(root, data)
+        request = read_model(schema.name, root) if schema.name == AUTHORIZE else None
     except GatewayError as exc:
         print(f"{args.request}: {exc.message} [{exc.code}]", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
-    if schema.name != "AuthorizeReturnRequest":
+    if not isinstance(request, AuthorizeRequest):
         raise CliError(f"{args.request} is a {schema.name}; evaluate takes an AuthorizeReturnRequest")
-    request = authorize_xml.from_xml(root)
     evaluation = evaluate(request, policy_set, history, args.today or request.header.business_date)
     response = authorize_response(
         evaluation, request.header.message_id, DRY_RUN_TICKET, policy_set.version, history.overrides_available
@@ -103,9 +105,16 @@ def _history(path: Path | None) -> History:
     if path is None:
         return EMPTY_HISTORY
     try:
-        return history_from_json(json.loads(_read(path, "--history").decode("utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
+        data = json.loads(_read(path, "--history").decode("utf-8"), parse_constant=_not_json)
+        return history_from_json(data)
+    except RecursionError:
+        raise CliError(f"--history {path} is not a history document: it nests too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         raise CliError(f"--history {path} is not a history document: {exc} (see `evaluate --help`)") from None
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.cli_checks import USAGE, CliError, database_file, readable_file
+from gateway.cli_checks import DB_HELP, USAGE, CliError, database, readable_file
 from gateway.errors import GatewayError
 from gateway.heap import settle
 from gateway.logs import ACCESS, AccessLogger, configure
@@ -45,7 +45,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port, 1 to 65535 (default: 8080)")
-    parser.add_argument("--db", type=Path, dest="db_path", help="SQLite database file (default: returns-gateway.db)")
+    parser.add_argument("--db", dest="db_path", help=DB_HELP)
     parser.add_argument("--policy", type=Path, dest="policy_path", help="policy set XML (default: the shipped policy)")
     parser.add_argument("--workers", type=int, help="processes sharing the port and the database (default: 1)")
     parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON (default: text)")
@@ -107,7 +107,7 @@ def _check(settings: Settings) -> None:
         raise CliError(f"--port {settings.port} is not a port; give 1 to 65535")
     if settings.workers < 1:
         raise CliError(f"--workers {settings.workers}: give 1 or more processes")
-    database_file(settings.db_path, "--db")
+    database(settings.db_path, "--db")
     for option, path in (("--tls-cert", settings.tls_cert), ("--tls-key", settings.tls_key)):
         if path:
             readable_file(path, option)

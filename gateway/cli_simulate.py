@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from gateway.cli_checks import DB_HELP
 from gateway.cli_remote import Remote
 from gateway.policies import load_policy_file
 from handlers.errors import PolicyInvalid
@@ -25,7 +26,7 @@ from handlers.policy_model import PolicySet
 from handlers.simulation.render import to_csv, to_text
 from handlers.simulation.report import SimulationReport, report_from_json
 from handlers.simulation.service import simulate_policy
-from store.sqlite import SqliteStore
+from store.open import open_store, parse_location
 
 PAGE = 1000
 
@@ -53,7 +54,7 @@ def add_action(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--to", dest="last", required=True, type=_date, metavar="DATE", help="last business day (YYYY-MM-DD)"
     )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--db", type=Path, help="gateway database (default: returns-gateway.db)")
+    where.add_argument("--db", help=DB_HELP)
     where.add_argument("--url", help="a running gateway, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default=os.environ.get("RETURNS_GATEWAY_API_KEY"), help="admin NAME.SECRET")
     parser.add_argument("--store", action="append", default=[], help="only these stores (repeat, or comma-separated)")
@@ -81,7 +82,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         if args.url:
             report, answered = _remote(args, draft, stores)
         else:
-            report, answered = _local(args.db or Path("returns-gateway.db"), draft, args.first, args.last, stores), None
+            report, answered = _local(args.db or "returns-gateway.db", draft, args.first, args.last, stores), None
     except PolicyInvalid as exc:
         problems = "; ".join(f"line {p.line or 0}: {p.message}" for p in exc.problems[:3])
         return _fail(f"{args.draft}: {exc.message}" + (f" ({problems})" if problems else ""), 1)
@@ -103,16 +104,15 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-def _local(db: Path, draft: PolicySet, first: date, last: date, stores: tuple[str, ...]) -> SimulationReport:
-    if not db.is_file():
+def _local(db: str, draft: PolicySet, first: date, last: date, stores: tuple[str, ...]) -> SimulationReport:
+    location = parse_location(db)
+    if location.path is not None and not location.path.is_file():
         raise OSError(f"no gateway database at {db}")
     return asyncio.run(_simulate_db(db, draft, first, last, stores))
 
 
-async def _simulate_db(
-    db: Path, draft: PolicySet, first: date, last: date, stores: tuple[str, ...]
-) -> SimulationReport:
-    store = SqliteStore(db, background_checkpoints=False)
+async def _simulate_db(db: str, draft: PolicySet, first: date, last: date, stores: tuple[str, ...]) -> SimulationReport:
+    store = open_store(db, background_checkpoints=False, pool_size=2)
     await store.open()
     try:
         bar = _Bar(sys.stderr) if sys.stderr.isatty() else None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, read_model
 from gateway.errors import GatewayError, Issue
 from gateway.schemas import default_registry
 from gateway.xmlio import parse_xml
@@ -69,6 +70,8 @@ def validate_bytes(source: str, data: bytes) -> Verdict:
     try:
         root = parse_xml(data)
         schema = registry.validate(root, data)
+        if schema.name in (AUTHORIZE, FINAL_RESULT):
+            read_model(schema.name, root)  # as the gateway reads it: a value it cannot hold is VALUE_OUT_OF_RANGE
     except GatewayError as exc:
         return Verdict(source, None, exc.code, exc.message, exc.issues)
     return Verdict(source, schema.name)
@@ -81,7 +84,8 @@ def _inputs(paths: list[str]) -> Iterator[tuple[str, bytes | str]]:
             yield "<stdin>", sys.stdin.buffer.read()
             continue
         path = Path(name)
-        files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+        # below a directory, regular files only: a FIFO or device named *.xml would be read for ever
+        files = sorted(file for file in path.rglob("*.xml") if file.is_file()) if path.is_dir() else [path]
         for file in files:
             try:
                 yield str(file), file.read_bytes()

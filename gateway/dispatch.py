@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from gateway.errors import GatewayError, Issue, UnknownMessage, ValueOutOfRange
+from gateway.errors import GatewayError, Issue, Unavailable, UnknownMessage, ValueOutOfRange
 from gateway.faults import from_domain_error, from_gateway_error
-from gateway.schemas import SchemaRegistry
+from gateway.schemas import MESSAGES_NS, SchemaRegistry
 from gateway.store_scope import TicketStores, check_named, ticket_refusals
 from handlers import authorize_xml, fault_xml, final_result_xml
 from handlers.decision import Fault
@@ -20,6 +20,7 @@ from handlers.models import AuthorizeRequest, FinalResult
 from handlers.replay_order import business_order, ordering, windows
 from handlers.service import Answer, ReturnsService, serialize
 from handlers.value_ranges import check_amounts
+from store.errors import StoreUnavailable
 
 AUTHORIZE = "AuthorizeReturnRequest"
 FINAL_RESULT = "ReturnFinalResult"
@@ -56,6 +57,38 @@ def read_model(name: str, element: etree._Element) -> AuthorizeRequest | FinalRe
         raise ValueOutOfRange(f"a value of the {name} cannot be held", (issue,)) from None
 
 
+# Where in a message each domain refusal points: the first of these (paths below the message) that is present and
+# whose text the refusal names, else the first present, else the message itself.
+_DOMAIN_PLACES = {
+    "DUPLICATE_CONFLICT": ("MessageId", "OfflineRequest/MessageId", "TicketId", "ReturnTransactionId"),
+    "TICKET_NOT_FOUND": ("TicketId", "OfflineRequest/TicketId"),
+    "TICKET_VOIDED": ("TicketId", "OfflineRequest/TicketId"),
+    "STORE_MISMATCH": ("TicketId", "OfflineRequest/TicketId", "OfflineRequest/StoreId"),
+    "MESSAGE_INVALID": ("OfflineRequest/MessageId", "OfflineRequest"),
+}
+
+
+class DomainRefusal(GatewayError):
+    """A domain refusal of a message, with its status and the place in the message it concerns."""
+
+    def __init__(self, error: DomainError, element: etree._Element) -> None:
+        status, fault = from_domain_error(error)
+        where = _place(error, element)
+        issues = tuple(Issue(message, line, column, xpath) for message, line, column, xpath in fault.issues)
+        super().__init__(error.message, (*issues, Issue(error.message, where.sourceline, None, local_path(where))))
+        self.code, self.http_status = error.code, status
+
+
+def _place(error: DomainError, element: etree._Element) -> etree._Element:
+    found = [
+        place
+        for path in _DOMAIN_PLACES.get(error.code, ())
+        if (place := element.find("/".join(f"{{{MESSAGES_NS}}}{step}" for step in path.split("/")))) is not None
+    ]
+    named = [place for place in found if (place.text or "").strip() and (place.text or "").strip() in error.message]
+    return (named or found or [element])[0]
+
+
 def local_path(element: etree._Element) -> str:
     """The element's path from the document root by local names, with a position where siblings share a name."""
     steps = []
@@ -85,15 +118,23 @@ def refusal(status: int, fault: Fault, message_id: str | None = None) -> Outcome
     return Outcome(status, serialize(fault_xml.to_xml(fault)), False, message_id)
 
 
-async def apply_safely(service: ReturnsService, message: AuthorizeRequest | FinalResult) -> Outcome:
-    """Apply one message, turning a refusal into a fault outcome instead of an exception."""
+async def apply_safely(
+    service: ReturnsService, message: AuthorizeRequest | FinalResult, element: etree._Element | None = None
+) -> Outcome:
+    """Apply one message, turning a refusal into a fault outcome instead of an exception (a domain refusal names
+    its place in `element`, the message as it came, when given)."""
     message_id = message.header.message_id
     try:
         answer = await apply_model(service, message)
     except GatewayError as error:
         return refusal(error.http_status, from_gateway_error(error), message_id)
     except DomainError as error:
+        if element is not None:
+            placed = DomainRefusal(error, element)
+            return refusal(placed.http_status, from_gateway_error(placed), message_id)
         return refusal(*from_domain_error(error), message_id)
+    except StoreUnavailable as error:
+        return refusal(503, from_gateway_error(Unavailable.of(error)), message_id)
     return Outcome(200, answer.body, answer.duplicate, message_id)
 
 
@@ -130,7 +171,9 @@ async def apply_batch(
     by_position = {o.position: o for o in orderings}
     ordered = [by_position[p] for p in business_order(orderings)]
     for window in windows(ordered, CONCURRENT):
-        results = await asyncio.gather(*(apply_safely(service, models[o.position]) for o in window))
+        results = await asyncio.gather(
+            *(apply_safely(service, models[o.position], members[o.position]) for o in window)
+        )
         for item, result in zip(window, results, strict=True):
             outcomes[item.position] = result
     return [outcome for outcome in outcomes if outcome is not None]

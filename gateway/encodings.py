@@ -35,6 +35,8 @@ _BOMS = (
     (b"\xff\xfe", "UTF-16"),
     (b"+/v", "UTF-7"),
 )
+_BYTE_ORDERS = {"UTF-16LE": "UTF-16", "UTF-16BE": "UTF-16"}
+_ASCII_COMPATIBLE = frozenset({"UTF-8", "US-ASCII", "ISO-8859-1"})
 _EBCDIC = b"\x4c\x6f\xa7\x94"  # "<?xm" in the EBCDIC code pages
 _DECLARATION = re.compile(r"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
 
@@ -47,6 +49,9 @@ def check_encoding(data: bytes) -> str:
     if marked == "UTF-16":
         codec = "utf-16-be" if data.startswith(b"\xfe\xff") else "utf-16-le"
         declared = _declared(data[2:400].decode(codec, "replace"))
+        order = "UTF-16BE" if codec == "utf-16-be" else "UTF-16LE"
+        if declared is not None and declared.upper().replace("_", "-") in _BYTE_ORDERS.keys() - {order}:
+            raise _refused(f"the byte-order mark says {order} but the document declares {declared}")
         return _agree("UTF-16", declared)
     if b"\x00" in data[:4] and b"<" in data[:4]:
         raise _refused("wide characters without a byte-order mark (UTF-16 needs its BOM; UTF-32 is not accepted)")
@@ -67,6 +72,20 @@ def check_charset(charset: str | None) -> None:
     """A charset parameter of the Content-Type, when given, must be an accepted encoding too."""
     if charset and charset.upper() not in _ALIASES:
         raise _refused(f"charset {charset!r} is not accepted; send one of {_listed()}")
+
+
+def check_charset_agrees(charset: str | None, data: bytes) -> None:
+    """A charset parameter must name the encoding the document is in (by its byte-order mark and declaration).
+
+    Encodings that write ASCII alike (UTF-8, US-ASCII, ISO-8859-1) agree on a document of ASCII bytes only.
+    """
+    if not charset:
+        return
+    check_charset(charset)
+    said, found = _ALIASES[charset.upper()], check_encoding(data)
+    if said == found or ({said, found} <= _ASCII_COMPATIBLE and data.isascii()):
+        return
+    raise _refused(f"the Content-Type says charset {charset} but the document is in {found}")
 
 
 def _declared(head: str) -> str | None:

@@ -11,6 +11,7 @@ GatewayError
 |   +-- TooManyElements            XML_TOO_MANY_ELEMENTS
 |   +-- AttributeTooLong           XML_ATTRIBUTE_TOO_LONG
 |   +-- NamespaceTooLong           XML_NAMESPACE_TOO_LONG
+|   +-- NameTooLong                XML_NAME_TOO_LONG
 |   +-- TooManyNamespaces          XML_TOO_MANY_NAMESPACES
 |   +-- SchemaHintForbidden        XML_SCHEMA_HINT_FORBIDDEN
 |   +-- UnknownMessage             MESSAGE_UNKNOWN
@@ -22,6 +23,7 @@ GatewayError
 +-- UnsupportedMediaType (415)     CONTENT_TYPE_UNSUPPORTED
 +-- NotFound (404)                 NOT_FOUND
 +-- InternalError (500)            INTERNAL
++-- Unavailable (503)              UNAVAILABLE     the database cannot serve now (store.errors.StoreUnavailable)
 Defined beside their checks: auth.Unauthenticated (401), auth.Forbidden (403), auth.RateLimited (429),
 intake.BodyTimeout (408), intake.BadContentEncoding (400), admin_views.PreconditionRequired (428),
 soap.SoapInvalid (400), soap.SoapMustUnderstand (400), soap.SoapVersionMismatch (415),
@@ -32,6 +34,8 @@ Domain refusals (handlers.errors) map to 400, 404, 409 or 412 by their kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from store.errors import StoreUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,10 @@ class NamespaceTooLong(IntakeError):
     code = "XML_NAMESPACE_TOO_LONG"
 
 
+class NameTooLong(IntakeError):
+    code = "XML_NAME_TOO_LONG"
+
+
 class TooManyNamespaces(IntakeError):
     code = "XML_TOO_MANY_NAMESPACES"
 
@@ -158,3 +166,20 @@ class NotFound(GatewayError):
 class InternalError(GatewayError):
     code = "INTERNAL"
     http_status = 500
+
+
+class Unavailable(GatewayError):
+    """The database cannot serve now (restarting, unreachable, out of connections): nothing was written, and the
+    same message sent again after `retry_after` seconds is answered (exactly once, by its message id)."""
+
+    code = "UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @classmethod
+    def of(cls, error: StoreUnavailable) -> Unavailable:
+        """What a caller is told: no internals of the database, only that it should try again shortly."""
+        return cls("the gateway's database is unavailable; send the message again shortly", error.retry_after)

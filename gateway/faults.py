@@ -8,13 +8,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.auth import RateLimited, Unauthenticated
-from gateway.errors import GatewayError, InternalError, TooLarge
+from gateway.errors import GatewayError, InternalError, TooLarge, Unavailable
 from gateway.intake import soap_of
 from gateway.soap import wrap_fault
 from handlers import fault_xml
 from handlers.decision import Fault
 from handlers.errors import DomainError
 from handlers.service import serialize
+from store.errors import StoreUnavailable
 
 LOG = logging.getLogger("returns_gateway.errors")
 _DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409, "precondition": 412}
@@ -43,7 +44,7 @@ def from_domain_error(error: DomainError) -> tuple[int, Fault]:
 
 
 def _headers(error: GatewayError) -> dict[str, str] | None:
-    if isinstance(error, RateLimited):
+    if isinstance(error, (RateLimited, Unavailable)):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
@@ -60,6 +61,10 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
     except DomainError as error:
         status, fault = from_domain_error(error)
         return fault_response(request, status, fault)
+    except StoreUnavailable as error:
+        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
+        unavailable = Unavailable.of(error)
+        return fault_response(request, 503, from_gateway_error(unavailable), _headers(unavailable))
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -10,7 +10,7 @@ from aiohttp.http_exceptions import ContentEncodingError, TransferEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 from lxml import etree
 
-from gateway.encodings import check_charset
+from gateway.encodings import check_charset, check_charset_agrees
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
 from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
@@ -67,6 +67,8 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
         raise UnsupportedMediaType(f"content type {content_type!r} is not XML; send application/xml")
     check_charset(request.charset)
     body = await read_body(request, limits.max_bytes, timeout)
+    if body.strip():
+        check_charset_agrees(request.charset, body)
     root = parse_xml(body, limits)
     try:
         message, soap = unwrap(root, content_type)

@@ -9,11 +9,11 @@ from gateway.settings import Settings
 from handlers.admin import AdminService
 from handlers.loyalty_service import LoyaltyService
 from handlers.service import ReturnsService
-from store.sqlite import SqliteStore
+from store.base import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
-STORE = web.AppKey("store", SqliteStore)
+STORE: web.AppKey[Store] = web.AppKey("store")
 SERVICE = web.AppKey("service", ReturnsService)
 ADMIN = web.AppKey("admin", AdminService)
 LOYALTY = web.AppKey("loyalty", LoyaltyService)

@@ -19,6 +19,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/v1/loyalty/activity")
 async def activity(request: web.Request) -> web.Response:
+    no_parameters(request)
     settings = request.app[SETTINGS]
     limits = ParseLimits(max_bytes=settings.max_body_bytes)
     intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
-_DATE = {"type": "string", "format": "date"}
+_DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_ID = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}
+_CODE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"}
 _DATE_OUT = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 
@@ -24,7 +26,7 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-_POSITIVE_ID = _object(["type", "issuer", "number"], type=_text(20), issuer=_text(20), number=_text(40))
+_POSITIVE_ID = _object(["type", "issuer", "number"], type=_CODE, issuer=_CODE, number=_ID)
 _ISSUE = _object(
     ["message"],
     message={"type": "string"},
@@ -131,7 +133,7 @@ def _operation(
     return operation
 
 
-def _path_id(name: str, pattern: str = "^[A-Za-z0-9._-]{1,40}$") -> dict[str, Any]:
+def _path_id(name: str, pattern: str = _ID["pattern"]) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": pattern}}
 
 
@@ -140,7 +142,7 @@ def _if_match(required: bool) -> dict[str, Any]:
 
 
 _POSITIVE_ID_QUERY = [
-    {"name": f"positive_id_{part}", "in": "query", "required": False, "schema": _text(40 if part == "number" else 20)}
+    {"name": f"positive_id_{part}", "in": "query", "required": False, "schema": _ID if part == "number" else _CODE}
     for part in ("type", "issuer", "number")
 ]
 _GRANT = _object(["positive_id", "reason"], positive_id=_POSITIVE_ID, reason=_text(200))
@@ -154,10 +156,10 @@ _COUNT_BODY = _object(
 )
 _WATCH_BODY = _object(
     ["watch_id", "description", "purchase_from", "purchase_to", "return_from", "return_to"],
-    watch_id=_text(40),
+    watch_id=_ID,
     description=_text(200),
-    item_id=_text(40),
-    node_id=_text(40),
+    item_id=_ID,
+    node_id=_ID,
     purchase_from=_DATE,
     purchase_to=_DATE,
     return_from=_DATE,

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from gateway.errors import ParameterInvalid
 
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,39}")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,19}")
 ORIGINAL_SALE = re.compile(
@@ -55,7 +56,7 @@ class Params:
         value = self.query.get(name)
         if value is None:
             return default
-        if not re.fullmatch(r"\d{1,10}", value) or not low <= int(value) <= high:
+        if not re.fullmatch(r"[0-9]{1,10}", value) or not low <= int(value) <= high:
             raise ParameterInvalid(name, f"a whole number from {low} to {high}")
         return int(value)
 
@@ -64,7 +65,7 @@ class Params:
         if value is None:
             return None
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not DAY.fullmatch(value):
                 raise ValueError(value)
             return date.fromisoformat(value)
         except ValueError:
@@ -77,6 +78,14 @@ class Params:
             missing = next(name for name in names if name not in self.query)
             raise ParameterInvalid(missing, f"given with {', '.join(given)} ({' + '.join(names)}, all or none)")
         return bool(given)
+
+
+def path_id(request: web.Request, name: str) -> str:
+    """A part of the path that names something by its id; refused (not cut short) when it is not of that form."""
+    value = request.match_info[name]
+    if not ID.fullmatch(value):
+        raise ParameterInvalid(name, ID_TEXT)
+    return value
 
 
 def no_parameters(request: web.Request) -> None:

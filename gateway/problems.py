@@ -11,17 +11,19 @@ xpath; for JSON bodies the message names the field at fault).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
 
 from gateway.auth import RateLimited, Unauthenticated
-from gateway.errors import GatewayError, InternalError, TooLarge
-from gateway.faults import from_domain_error, from_gateway_error
+from gateway.errors import GatewayError, InternalError, TooLarge, Unavailable
+from gateway.faults import fault_response, from_domain_error, from_gateway_error
 from handlers.decision import Fault
 from handlers.errors import DomainError
+from store.errors import StoreUnavailable
 
 PROBLEM_TYPE = "application/problem+json"
 JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/", "/v1/tickets")
@@ -51,7 +53,7 @@ def problem(request: web.Request, status: int, fault: Fault, headers: dict[str, 
 
 
 def _headers(error: GatewayError) -> dict[str, str] | None:
-    if isinstance(error, RateLimited):
+    if isinstance(error, (RateLimited, Unavailable)):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
@@ -70,6 +72,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except DomainError as error:
         status, fault = from_domain_error(error)
         return problem(request, status, fault)
+    except StoreUnavailable as error:
+        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
+        unavailable = Unavailable.of(error)
+        return problem(request, 503, from_gateway_error(unavailable), _headers(unavailable))
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -80,3 +86,29 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         LOG.exception("unexpected error on %s %s", request.method, request.path)
         internal = InternalError("the gateway could not process the request; it has been logged")
         return problem(request, 500, from_gateway_error(internal))
+
+
+async def expect_fault(request: web.Request) -> web.StreamResponse | None:
+    """The Expect header: 100-continue is answered as aiohttp does; any other expectation is 417 with a fault (a
+    problem on the JSON endpoints, a SOAP Fault for SOAP callers) instead of aiohttp's plain text."""
+    expect = request.headers.get(hdrs.EXPECT, "")
+    if request.version != HttpVersion11:
+        return None
+    if expect.lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the answer's own body has not started
+        return None
+    fault = Fault("HTTP_EXPECTATION_FAILED", "the gateway meets no expectation but 100-continue")
+    response = problem(request, 417, fault) if speaks_json(request) else fault_response(request, 417, fault)
+    response.force_close()
+    return response
+
+
+def expecting_faults(table: Iterable[web.AbstractRouteDef]) -> list[web.AbstractRouteDef]:
+    """The routes of a table, each answering an unmet Expect header with a fault (see `expect_fault`)."""
+    return [
+        web.RouteDef(route.method, route.path, route.handler, {"expect_handler": expect_fault, **route.kwargs})
+        if isinstance(route, web.RouteDef)
+        else route
+        for route in table
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,11 @@ class Ready:
     @property
     def message_id(self) -> str:
         return self.model.header.message_id
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the message's content (not its layout): the same id with other content differs."""
+        return hashlib.sha256(repr(self.model).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,11 @@ async def replay(
         if isinstance(checked, Refused):
             _reject(rejects, item, checked.error.http_status, _describe(checked.error))
             summary.rejected += 1
-        elif checked.message_id in journal.done:
-            summary.skip(journal.done[checked.message_id])
+        elif (recorded := journal.outcome(checked.message_id, checked.digest)) is not None:
+            summary.skip(recorded)
         else:
             ready.append(checked)
-    done = summary.rejected + summary.skipped
+    done = summary.rejected + summary.skipped - summary.earlier_rejected
     progress(done, summary.total)
     orderings = [ordering(item.model, index) for index, item in enumerate(ready)]
     ordered = [orderings[index] for index in business_order(orderings)]
@@ -89,7 +89,9 @@ async def replay(
     return summary
 
 
-def _tally(summary: Summary, rejects: Path, members: list[Ready], outcomes: list[Delivery]) -> list[tuple[str, str]]:
+def _tally(
+    summary: Summary, rejects: Path, members: list[Ready], outcomes: list[Delivery]
+) -> list[tuple[str, str, str]]:
     finished = []
     for member, outcome in zip(members, outcomes, strict=True):
         if isinstance(outcome, Undelivered):
@@ -101,13 +103,13 @@ def _tally(summary: Summary, rejects: Path, members: list[Ready], outcomes: list
         if outcome.status >= 400:
             _reject(rejects, member.queued, outcome.status, _fault_text(outcome.body))
             summary.rejected += 1
-            finished.append((member.message_id, "rejected"))
+            finished.append((member.message_id, member.digest, "rejected"))
         elif outcome.duplicate:
             summary.duplicates += 1
-            finished.append((member.message_id, "duplicate"))
+            finished.append((member.message_id, member.digest, "duplicate"))
         else:
             summary.applied += 1
-            finished.append((member.message_id, "applied"))
+            finished.append((member.message_id, member.digest, "applied"))
     return finished
 
 

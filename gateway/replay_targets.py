@@ -18,7 +18,8 @@ from gateway.settings import Settings
 from gateway.xmlio import parse_xml
 from handlers.exceptions import ExceptionSettings
 from handlers.service import PolicyHolder, ReturnsService, serialize
-from store.sqlite import SqliteStore
+from store.base import Store
+from store.open import open_store
 
 BATCH_PATH = "/v1/returns/final-results"
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -49,13 +50,18 @@ class Target(Protocol):
 class DirectTarget:
     """The same handlers the server uses, on a gateway database; concurrent messages share group commits."""
 
-    def __init__(self, store: SqliteStore, service: ReturnsService) -> None:
+    def __init__(self, store: Store, service: ReturnsService) -> None:
         self._store, self._service = store, service
 
     @classmethod
     async def open(cls, settings: Settings) -> DirectTarget:
         policy_set = load_policy_file(settings.policy_path)
-        store = SqliteStore(settings.db_path)
+        store = open_store(
+            settings.db_path,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout,
+            prepared_statements=settings.db_prepared_statements,
+        )
         await store.open()
         secret = bytes.fromhex(settings.secret) if settings.secret else await store.secret()
         exceptions = ExceptionSettings(frozenset(settings.tracked_exceptions), settings.high_value_return)

@@ -23,7 +23,11 @@ DEFAULT_CONFIG = Path("returns-gateway.toml")
 class Settings:
     """Everything the gateway can be told; every field has a working embedded default.
 
-    db_path: the SQLite file (created and migrated on start).  policy_path: the policy set to serve.
+    db_path: the database: a SQLite file path or sqlite:///PATH (created and migrated on start), or a PostgreSQL URL
+    postgresql://user@host:port/db?sslmode=... (env RETURNS_GATEWAY_DB too).  db_pool_size, db_pool_timeout:
+    PostgreSQL connections per worker process, and seconds to wait for one before answering 503.
+    db_prepared_statements: false behind PgBouncer in transaction mode (server-side prepared statements off).
+    policy_path: the policy set to serve.
     loyalty_program_path: the loyalty program settings (earn rate, rewards, return treatment, tiers).
     host, port, workers: where and how many processes listen.  secret: key for hashing positive IDs (hex);
     when empty, a random key is made once and kept in the database.  max_body_bytes: largest accepted message;
@@ -39,7 +43,10 @@ class Settings:
     console_store_locales: other locales of some stores, as "STORE=LOCALE" items.
     """
 
-    db_path: Path = Path("returns-gateway.db")
+    db_path: str = "returns-gateway.db"
+    db_pool_size: int = 10
+    db_pool_timeout: float = 5.0
+    db_prepared_statements: bool = True
     policy_path: Path = EXAMPLE_POLICY
     loyalty_program_path: Path = EXAMPLE_LOYALTY
     host: str = "127.0.0.1"
@@ -74,6 +81,8 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     environ = os.environ if environ is None else environ
     for field in dataclasses.fields(Settings):
         raw = environ.get(ENV_PREFIX + field.name.upper())
+        if raw is None and field.name == "db_path":
+            raw = environ.get(ENV_PREFIX + "DB")
         if raw is not None:
             values[field.name] = raw
     values.update({name: value for name, value in overrides.items() if value is not None})

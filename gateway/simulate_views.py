@@ -3,14 +3,15 @@ differently over a period of stored attempts (JSON; admin credentials; writes no
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from gateway.errors import ContentInvalid, GatewayError, Issue
+from gateway.errors import ContentInvalid, GatewayError
+from gateway.jsonbody import field_issue, parse_object
 from gateway.keys import ADMIN, SCHEMAS, STORE
+from gateway.params import DAY, path_id
 from gateway.policies import load_policy_bytes
 from handlers.simulation.service import simulate_policy
 
@@ -29,10 +30,10 @@ async def simulate(request: web.Request) -> web.Response:
     body = await _body(request)
     first, last = _day(body, "from"), _day(body, "to")
     if last < first or (last - first).days > MAX_DAYS:
-        raise ContentInvalid(f"'to' must be on or after 'from', at most {MAX_DAYS} days later", (Issue("to"),))
+        raise ContentInvalid(f"'to' must be on or after 'from', at most {MAX_DAYS} days later", (field_issue("to"),))
     stores, limit, offset = _stores(body), _whole(body, "limit", 100, 1000), _whole(body, "offset", 0, 10**9)
     admin = request.app[ADMIN]
-    version = request.match_info["version"][:40]
+    version = path_id(request, "version")
     stored = await admin.policy(version)
     if (await admin.active_policy())["version"] == version:
         raise PolicyActive(f"policy version {version} is active; simulate a version that is not active yet")
@@ -42,32 +43,26 @@ async def simulate(request: web.Request) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ContentInvalid("the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ContentInvalid("the body must be a JSON object")
-    return body
+    return parse_object(await request.read())
 
 
 def _day(body: dict[str, Any], name: str) -> date:
     value = body.get(name)
     try:
-        return date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+        return date.fromisoformat(value if isinstance(value, str) and DAY.fullmatch(value) else "")
     except ValueError:
-        raise ContentInvalid(f"'{name}' must be a date (YYYY-MM-DD)", (Issue(name),)) from None
+        raise ContentInvalid(f"'{name}' must be a date (YYYY-MM-DD)", (field_issue(name),)) from None
 
 
 def _stores(body: dict[str, Any]) -> tuple[str, ...]:
     value = body.get("stores", [])
     if not isinstance(value, list) or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in value):
-        raise ContentInvalid("'stores' must be a list of store ids", (Issue("stores"),))
+        raise ContentInvalid("'stores' must be a list of store ids", (field_issue("stores"),))
     return tuple(value)
 
 
 def _whole(body: dict[str, Any], name: str, default: int, largest: int) -> int:
     value = body.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= largest:
-        raise ContentInvalid(f"'{name}' must be a whole number from 0 to {largest}", (Issue(name),))
+        raise ContentInvalid(f"'{name}' must be a whole number from 0 to {largest}", (field_issue(name),))
     return value

@@ -64,6 +64,8 @@ _ROLES = {
     ),
 }
 _SOAP_TYPES = {"text/xml": Soap.V11, "application/soap+xml": Soap.V12}
+_XML_SPACE = " \t\r\n"  # white space as XML defines it (a no-break space is text)
+_FLAGS = {"1": True, "true": True, "0": False, "false": False}
 
 
 def claimed_version(content_type: str, headers: Mapping[str, str]) -> Soap | None:
@@ -124,13 +126,15 @@ def _version(root: etree._Element, content_type: str) -> Soap | None:
 def _elements(parent: etree._Element, role: str, version: Soap) -> list[etree._Element]:
     """The element children of an Envelope, Header or Body; text other than white space is refused."""
     texts = [parent.text, *(child.tail for child in parent)]
-    if any(text and text.strip() for text in texts):
+    if any(text and text.strip(_XML_SPACE) for text in texts):
         raise _invalid(f"a SOAP {role} holds elements only, not text", parent, version)
     return [child for child in parent if isinstance(child.tag, str)]
 
 
 def _check_header(header: etree._Element, version: Soap) -> None:
     for block in _elements(header, "Header", version):
+        if not etree.QName(block).namespace:
+            raise _invalid("a SOAP header block must be namespace-qualified", block, version)
         if _must_understand(block, version):
             raise SoapMustUnderstand(
                 f"header block {etree.QName(block).localname} must be understood, and the gateway understands none",
@@ -140,12 +144,18 @@ def _check_header(header: etree._Element, version: Soap) -> None:
 
 
 def _must_understand(block: etree._Element, version: Soap) -> bool:
-    """Whether a header block is addressed to the gateway and marked mustUnderstand."""
+    """Whether a header block is addressed to the gateway and marked mustUnderstand.
+
+    mustUnderstand is a boolean (0, 1, false, true): any other value is refused rather than read as false. A role
+    (actor) that is absent or empty means the ultimate receiver, which the gateway is.
+    """
     ns = version.value
-    flag = block.get(f"{{{ns}}}mustUnderstand", "0").strip()
+    flag = block.get(f"{{{ns}}}mustUnderstand", "0").strip(_XML_SPACE)
+    if flag not in _FLAGS:
+        raise _invalid(f"mustUnderstand is 0, 1, false or true, not {flag[:20]!r}", block, version)
     role = block.get(f"{{{ns}}}actor" if version is Soap.V11 else f"{{{ns}}}role")
-    addressed = role is None or role.strip() in _ROLES[version]
-    return addressed and flag in ("1", "true")
+    addressed = role is None or role.strip(_XML_SPACE) in ("", *_ROLES[version])
+    return addressed and _FLAGS[flag]
 
 
 def _where(element: etree._Element, name: str | None = None) -> tuple[Issue, ...]:

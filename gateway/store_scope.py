@@ -1,7 +1,8 @@
 """Which stores a message speaks for, checked against the caller's credential before anything is written.
 
 A message names stores three ways: its own StoreId, the StoreId of the OfflineRequest a final result carries, and
-the store of any ticket it refers to (TicketId). A credential bound to stores must cover every one (403 otherwise).
+the store of any ticket it refers to (its TicketId, or the TicketId of its OfflineRequest). A credential bound to
+stores must cover every one (403 otherwise), before anything else is looked at.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ def named_stores(message: Message) -> list[str]:
     return stores
 
 
+def referred_tickets(message: Message) -> list[str]:
+    """The tickets a message refers to: its own TicketId, and that of the OfflineRequest it carries."""
+    tickets = [message.ticket_id]
+    if isinstance(message, FinalResult) and message.offline_request is not None:
+        tickets.append(message.offline_request.ticket_id)
+    return [ticket for ticket in tickets if ticket is not None]
+
+
 def check_named(message: Message, permitted: Permitted) -> None:
     """Refuse a message naming a store the credential does not cover (no database needed)."""
     for store in named_stores(message):
@@ -41,12 +50,12 @@ async def ticket_refusals(
     """
     if permitted("*"):
         return [None] * len(messages)
-    tickets = frozenset(message.ticket_id for message in messages if message.ticket_id is not None)
+    tickets = frozenset(ticket for message in messages for ticket in referred_tickets(message))
     owners = await ticket_stores(tickets) if tickets else {}
     refusals: list[Forbidden | None] = []
     for message in messages:
-        owner = owners.get(message.ticket_id or "")
-        refusals.append(_forbidden(owner, message.ticket_id) if owner and not permitted(owner) else None)
+        foreign = [(owners[t], t) for t in referred_tickets(message) if t in owners and not permitted(owners[t])]
+        refusals.append(_forbidden(*foreign[0]) if foreign else None)
     return refusals
 
 

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from gateway.admin_views import POSITIVE_ID_PARAMETERS, positive_id_query
 from gateway.auth import IDENTITY, require_store
-from gateway.dispatch import AUTHORIZE, FINAL_RESULT, apply_batch, apply_model, read_model
-from gateway.errors import NotFound
+from gateway.dispatch import AUTHORIZE, FINAL_RESULT, DomainRefusal, apply_batch, apply_model, read_model
+from gateway.errors import NotFound, ParameterInvalid
 from gateway.intake import Intake, expect, read_message
 from gateway.keys import SCHEMAS, SERVICE, SETTINGS, STORE
 from gateway.metrics import DECISION_HEADER, METRICS
@@ -21,8 +21,8 @@ from gateway.soap import wrap
 from gateway.store_scope import TicketStores, require_stores
 from gateway.xmlio import ParseLimits
 from handlers.decision_json import expand
+from handlers.errors import DomainError
 from handlers.privacy import positive_id_hash, unseal
-from store.admin_queries import ticket_stores
 from store.queries import TicketFilter
 
 DUPLICATE_HEADER = "X-Returns-Duplicate"
@@ -31,6 +31,7 @@ routes = web.RouteTableDef()
 
 
 async def _intake(request: web.Request) -> Intake:
+    no_parameters(request)
     settings = request.app[SETTINGS]
     limits = ParseLimits(max_bytes=settings.max_body_bytes)
     intake = await read_message(request, request.app[SCHEMAS], limits, settings.body_timeout)
@@ -45,7 +46,7 @@ def _batch_limits(max_bytes: int) -> ParseLimits:
 
 def _ticket_stores(request: web.Request) -> TicketStores:
     async def look_up(tickets: frozenset[str]) -> dict[str, str]:
-        return await request.app[STORE].query(ticket_stores(tickets))
+        return await request.app[STORE].ticket_stores(tickets)
 
     return look_up
 
@@ -54,7 +55,10 @@ async def _dispatch(request: web.Request, intake: Intake) -> web.Response:
     service = request.app[SERVICE]
     message = read_model(intake.name, intake.element)
     await require_stores(message, request[IDENTITY].may_speak_for, _ticket_stores(request))
-    answer = await apply_model(service, message)
+    try:
+        answer = await apply_model(service, message)
+    except DomainError as error:
+        raise DomainRefusal(error, intake.element) from None
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if answer.response_type is not None:
         headers[DECISION_HEADER] = answer.response_type
@@ -93,6 +97,7 @@ async def messages(request: web.Request) -> web.Response:
 @routes.post("/v1/returns/final-results")
 async def final_results(request: web.Request) -> web.Response:
     """A MessageBatch: one result per member, each member applied in its own transaction."""
+    no_parameters(request)
     settings = request.app[SETTINGS]
     intake = await read_message(
         request, request.app[SCHEMAS], _batch_limits(settings.max_batch_bytes), settings.body_timeout
@@ -125,7 +130,7 @@ async def ticket(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     no_parameters(request)
-    stats = request.app[STORE].stats
+    stats = request.app[STORE].stats()
     text = render_metrics(request.app[METRICS], stats.commit_latency, stats.batch_size)
     return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "prometheus-0.0.4"})
 
@@ -177,6 +182,8 @@ def _ticket_filter(request: web.Request) -> TicketFilter:
     values["original_sale"] = params.text("original_sale", ORIGINAL_SALE, "STORE/REGISTER/YYYY-MM-DD/SEQUENCE")
     values["status"] = params.choice("status", TICKET_STATUSES)
     values["date_from"], values["date_to"] = params.day("from"), params.day("to")
+    if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
+        raise ParameterInvalid("to", "a date YYYY-MM-DD on or after from")
     values["limit"] = params.integer("limit", 50, 1, 500)
     values["offset"] = params.integer("offset", 0, 0, 1_000_000_000)
     values["positive_id_hash"] = _positive_id(request)

@@ -14,8 +14,9 @@ from html import escape
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from gateway.errors import NotFound
+from gateway.errors import NotFound, ParameterInvalid
 from gateway.intake import SOAP_KEY
+from gateway.params import no_parameters
 from gateway.schemas import MESSAGES_NS, schema_files
 from gateway.soap import Soap
 from gateway.views import messages
@@ -128,6 +129,9 @@ async def wsdl(request: web.Request) -> web.Response:
     """The WSDL (the query string must name it: ?wsdl)."""
     if "wsdl" not in {key.lower() for key in request.query}:
         raise NotFound(f"GET {SOAP_PATH}?wsdl for the service description; POST SOAP envelopes here")
+    if len(request.query) > 1 or any(request.query.values()):
+        name = next((key for key in request.query if key.lower() != "wsdl" or request.query[key]), "wsdl")
+        raise ParameterInvalid(name, "absent: the description is asked for with ?wsdl alone")
     text = document(str(request.url.origin()))
     return web.Response(text=text, content_type="text/xml", charset="utf-8")
 
@@ -135,6 +139,7 @@ async def wsdl(request: web.Request) -> web.Response:
 @routes.get(SCHEMAS_PATH + "/{name}")
 async def schema(request: web.Request) -> web.Response:
     """One shipped schema file, as the WSDL imports it."""
+    no_parameters(request)
     found = schema_files().get(request.match_info["name"])
     if found is None:
         raise NotFound(f"no schema {request.match_info['name']}; the WSDL at {SOAP_PATH}?wsdl names them")

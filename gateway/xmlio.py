@@ -20,6 +20,7 @@ from gateway.errors import (
     Issue,
     MalformedXml,
     NamespaceTooLong,
+    NameTooLong,
     SchemaHintForbidden,
     TooDeep,
     TooLarge,
@@ -122,11 +123,14 @@ def _syntax_error(exc: etree.XMLSyntaxError) -> MalformedXml | BadEncoding | Ent
 
 
 @functools.lru_cache(maxsize=8)
-def _probes(limits: ParseLimits) -> tuple[etree.XPath, etree.XPath]:
-    """Compiled checks for one set of limits: an element below the depth cap, an over-long attribute."""
+def _probes(limits: ParseLimits) -> tuple[etree.XPath, etree.XPath, etree.XPath]:
+    """Compiled checks for one set of limits: an element below the depth cap, an over-long attribute, an over-long
+    element or attribute name (prefix included)."""
     too_deep = etree.XPath("boolean(/" + "*/" * limits.max_depth + "*)")
     too_long = etree.XPath(f"boolean(//@*[string-length(.) > {limits.max_attribute_length}])")
-    return too_deep, too_long
+    cap = limits.max_attribute_length
+    long_name = etree.XPath(f"boolean(//*[string-length(name()) > {cap}] | //@*[string-length(name()) > {cap}])")
+    return too_deep, too_long, long_name
 
 
 _SCHEMA_HINT = etree.XPath(
@@ -136,7 +140,7 @@ _SCHEMA_HINT = etree.XPath(
 
 
 def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
-    too_deep, too_long = _probes(limits)
+    too_deep, too_long, long_name = _probes(limits)
     if too_deep(root):
         raise TooDeep(f"elements nest deeper than {limits.max_depth} levels")
     count = int(cast(float, _COUNT_ELEMENTS(root)))
@@ -147,5 +151,7 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
             raise XIncludeForbidden("XInclude is not accepted", (Issue("xi:include", element.sourceline),))
     if too_long(root):
         raise AttributeTooLong(f"an attribute is longer than {limits.max_attribute_length} characters")
+    if long_name(root):
+        raise NameTooLong(f"an element or attribute name is longer than {limits.max_attribute_length} characters")
     if _SCHEMA_HINT(root):
         raise SchemaHintForbidden("schema location hints are not accepted (and never fetched)")

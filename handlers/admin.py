@@ -13,7 +13,6 @@ from handlers.models import PositiveId
 from handlers.policy_model import PolicySet
 from handlers.privacy import positive_id_display, positive_id_hash
 from handlers.service import PolicyHolder
-from store import admin_jobs, admin_queries
 from store.base import Store
 from store.records import Stamp
 
@@ -51,15 +50,15 @@ class AdminService:
             "granted_on": self._today().isoformat(),
             "expires_on": (self._today() + timedelta(days=self.override_days)).isoformat(),
         }
-        job = admin_jobs.grant_override(grant, self._stamp(actor), self.max_overrides, positive_id_display(positive_id))
-        return dict(await self.store.execute(job))
+        display = positive_id_display(positive_id)
+        return await self.store.grant_override(grant, self._stamp(actor), self.max_overrides, display)
 
     async def revoke_override(self, override_id: int, actor: str) -> dict[str, Any]:
-        return dict(await self.store.execute(admin_jobs.revoke_override(override_id, self._stamp(actor))))
+        return await self.store.revoke_override(override_id, self._stamp(actor))
 
     async def overrides(self, positive_id: PositiveId | None) -> list[dict[str, Any]]:
         customer = self.customer_key(positive_id) if positive_id else None
-        return list(await self.store.query(admin_queries.list_overrides(customer)))
+        return await self.store.list_overrides(customer)
 
     async def set_count(
         self, positive_id: PositiveId, kind: str, value: int, until: date | None, reason: str, actor: str
@@ -75,14 +74,14 @@ class AdminService:
             "until": until.isoformat() if until else None,
             "reason": reason,
         }
-        return dict(await self.store.execute(admin_jobs.set_count_override(values, self._stamp(actor))))
+        return await self.store.set_count_override(values, self._stamp(actor))
 
     async def customer_history(self, positive_id: PositiveId) -> dict[str, Any]:
-        history = dict(await self.store.query(admin_queries.customer_history(self.customer_key(positive_id))))
+        history = await self.store.customer_history(self.customer_key(positive_id))
         return {"customer": positive_id_display(positive_id), **history}
 
     async def cashier_history(self, cashier_id: str) -> dict[str, Any]:
-        return {"cashier_id": cashier_id, **await self.store.query(admin_queries.cashier_history(cashier_id))}
+        return {"cashier_id": cashier_id, **await self.store.cashier_history(cashier_id)}
 
     async def add_watch(self, watch: dict[str, Any], actor: str) -> dict[str, Any]:
         if (watch.get("item_id") is None) == (watch.get("node_id") is None):
@@ -90,41 +89,40 @@ class AdminService:
         for start, end in (("purchase_from", "purchase_to"), ("return_from", "return_to")):
             if date.fromisoformat(watch[start]) > date.fromisoformat(watch[end]):
                 raise MessageInvalid(f"{start} is after {end}")
-        return dict(await self.store.execute(admin_jobs.add_watch(watch, self._stamp(actor))))
+        return await self.store.add_watch(watch, self._stamp(actor))
 
     async def retire_watch(self, watch_id: str, actor: str) -> dict[str, Any]:
-        return dict(await self.store.execute(admin_jobs.retire_watch(watch_id, self._stamp(actor))))
+        return await self.store.retire_watch(watch_id, self._stamp(actor))
 
     async def watches(self) -> list[dict[str, Any]]:
-        return list(await self.store.query(admin_queries.list_watches))
+        return await self.store.list_watches()
 
     async def upload_policy(
         self, policy_set: PolicySet, content: bytes, if_match: str | None, actor: str
     ) -> dict[str, Any]:
-        job = admin_jobs.put_policy(policy_set.version, content, policy_etag(content), self._stamp(actor), if_match)
-        return dict(await self.store.execute(job))
+        version, etag = policy_set.version, policy_etag(content)
+        return await self.store.put_policy(version, content, etag, self._stamp(actor), if_match)
 
     async def policy_versions(self) -> list[dict[str, Any]]:
-        return list(await self.store.query(admin_queries.list_policies))
+        return await self.store.list_policies()
 
     async def policy(self, version: str) -> dict[str, Any]:
-        found = await self.store.query(admin_queries.get_policy(version))
+        found = await self.store.get_policy(version)
         if found is None:
             raise NotFoundError(f"policy version {version} does not exist")
         return dict(found)
 
     async def active_policy(self) -> dict[str, Any]:
-        found = await self.store.query(admin_jobs.active_policy)
+        found = await self.store.active_policy()
         if found is None:
             raise NotFoundError("no policy version is active")
         return {"version": found["version"], "etag": found["etag"]}
 
     async def activate(self, policy_set: PolicySet, if_match: str | None, actor: str) -> dict[str, Any]:
         """Make a stored version active here at once (other workers switch at their next request)."""
-        job = admin_jobs.activate_policy(policy_set.version, self._stamp(actor), if_match)
-        activated = dict(await self.store.execute(job))
+        activated = await self.store.activate_policy(policy_set.version, self._stamp(actor), if_match)
         self.policies.current = policy_set
         return activated
 
     async def audit(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        return list(await self.store.query(admin_queries.audit_entries(limit, offset)))
+        return await self.store.audit_entries(limit, offset)

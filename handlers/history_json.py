@@ -41,9 +41,9 @@ def history_from_json(data: dict[str, Any]) -> History:
         count_override=_count_override(data.get("count_override")),
         cashier_exceptions_by_day=_by_day(data.get("cashier_exceptions", [])),
         returned_quantities={
-            (item["sale"], item["item"]): Decimal(str(item["quantity"])) for item in data.get("returned_quantities", [])
+            (item["sale"], item["item"]): _amount(item["quantity"]) for item in data.get("returned_quantities", [])
         },
-        overrides_available=int(data.get("overrides_available", 0)),
+        overrides_available=int(_amount(data.get("overrides_available", 0))),
     )
 
 
@@ -61,14 +61,25 @@ def _prior_return(item: dict[str, Any]) -> PriorReturn:
     return PriorReturn(
         return_date=date.fromisoformat(item["date"]),
         receipted=bool(item.get("receipted", False)),
-        items=Decimal(str(item.get("items", 1))),
-        amount=Decimal(str(item.get("amount", 0))),
+        items=_amount(item.get("items", 1)),
+        amount=_amount(item.get("amount", 0)),
         pattern_watch=bool(item.get("pattern_watch", False)),
     )
 
 
 def _purchase(item: dict[str, Any]) -> PriorPurchase:
-    return PriorPurchase(date.fromisoformat(item["date"]), Decimal(str(item.get("items", 1))))
+    return PriorPurchase(date.fromisoformat(item["date"]), _amount(item.get("items", 1)))
+
+
+def _amount(value: Any) -> Decimal:
+    """A count, quantity or amount: a finite number of zero or more (as a number or a string), ValueError else."""
+    try:
+        number = Decimal(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ArithmeticError:  # decimal.InvalidOperation: not a number at all
+        number = None
+    if number is None or not number.is_finite() or number < 0 or abs(number.adjusted()) > 15:
+        raise ValueError(f"{value!r} is not a finite number of zero or more (up to 15 digits)")
+    return number
 
 
 def _count_override(item: dict[str, Any] | None) -> CountOverride | None:

@@ -11,7 +11,6 @@ from typing import Any
 from handlers.loyalty import Account, Entry, Program, Purchase, event_entries, maintenance, purchase_entries
 from handlers.loyalty_xml import ack_to_xml
 from handlers.service import Answer, serialize
-from store import loyalty_sql
 from store.base import Store
 
 MAINTENANCE_CHUNK = 500
@@ -36,12 +35,12 @@ class LoyaltyService:
             return serialize(ack_to_xml(message_id, account_id, account))
 
         fingerprint = hashlib.sha256(repr((account_id, purchase, event)).encode("utf-8")).hexdigest()
-        job = loyalty_sql.activity_job(message_id, fingerprint, account_id, plan, render, self.clock().isoformat())
-        body, duplicate = await self.store.execute(job)
+        at = self.clock().isoformat()
+        body, duplicate = await self.store.loyalty_activity(message_id, fingerprint, account_id, plan, render, at)
         return Answer(body, duplicate)
 
     async def account(self, account_id: str) -> dict[str, Any] | None:
-        found = await self.store.query(loyalty_sql.account_view(account_id))
+        found = await self.store.loyalty_account(account_id)
         return dict(found) if found else None
 
     async def maintain_tiers(self) -> list[tuple[str, str]]:
@@ -49,11 +48,9 @@ class LoyaltyService:
         hundred accounts a transaction, so that the tills' writes never wait long behind it."""
         program = self.program
         at = self.clock().isoformat()
-        accounts = await self.store.query(loyalty_sql.account_ids)
+        accounts = await self.store.loyalty_account_ids()
         demoted: list[tuple[str, str]] = []
         for start in range(0, len(accounts), MAINTENANCE_CHUNK):
             chunk = accounts[start : start + MAINTENANCE_CHUNK]
-            demoted += await self.store.execute(
-                loyalty_sql.maintain_job(chunk, lambda account: maintenance(program, account), at)
-            )
+            demoted += await self.store.maintain_loyalty(chunk, lambda account: maintenance(program, account), at)
         return demoted

@@ -243,8 +243,13 @@ class ReturnsService:
 
 
 def _check_offline(result: FinalResult) -> None:
-    """A final result names its ticket, or carries the OfflineRequest of the same store to open one from."""
+    """A final result names its ticket, or carries the OfflineRequest of the same store to open one from; the
+    OfflineRequest is a message of its own, under another message id."""
     request = result.offline_request
+    if request is not None and request.header.message_id == result.header.message_id:
+        raise MessageInvalid(
+            f"the OfflineRequest needs a message id of its own; {request.header.message_id} is the final result's"
+        )
     if result.ticket_id is not None:
         return
     if request is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.history import EMPTY_HISTORY
 from handlers.loyalty import Account, Purchase
+from store.db import Db
 from store.history_sql import load_history
 from store.loyalty_sql import account_of, purchases
 from store.records import Authorized, DecisionRecord, HistoryQuery, Opened, TicketOpening
@@ -16,9 +16,7 @@ KIND_AUTHORIZE = "authorize"
 Decide = Callable[[Opened], DecisionRecord | None]
 
 
-def authorize_job(
-    opening: TicketOpening, query: HistoryQuery, decide: Decide
-) -> Callable[[sqlite3.Connection], Authorized]:
+def authorize_job(opening: TicketOpening, query: HistoryQuery, decide: Decide) -> Callable[[Db], Authorized]:
     """Open the ticket, read history and store the decision `decide` makes of it, in one transaction; a retry is
     answered as it was (then nothing is read).
 
@@ -27,45 +25,44 @@ def authorize_job(
     active version finds it by message id and decides.
     """
 
-    def job(connection: sqlite3.Connection) -> Authorized:
-        found = connection.execute(
+    def job(db: Db) -> Authorized:
+        db.lock(f"message:{opening.message_id}")
+        found = db.execute(
             "SELECT digest, ticket_id, attempt_no, response FROM messages WHERE message_id = ?", (opening.message_id,)
         ).fetchone()
         if found is None:
-            return _first_answer(connection, opening, query, decide)
+            return _first_answer(db, opening, query, decide)
         digest, ticket_id, attempt_no, response = found
         if digest != opening.digest:
             raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
         if response is not None:
             return Authorized(Opened(ticket_id, attempt_no, EMPTY_HISTORY, response))
-        opened = _opened(connection, query, ticket_id, attempt_no)
+        opened = _opened(db, query, ticket_id, attempt_no)
         record = decide(opened)
         if record is not None:
-            _update_decision(connection, record)
+            _update_decision(db, record)
         return Authorized(opened, record)
 
     return job
 
 
-def _first_answer(
-    connection: sqlite3.Connection, opening: TicketOpening, query: HistoryQuery, decide: Decide
-) -> Authorized:
+def _first_answer(db: Db, opening: TicketOpening, query: HistoryQuery, decide: Decide) -> Authorized:
     """A message seen for the first time: its ticket (new, or an existing one asked again), attempt, decision."""
     if opening.existing_ticket_id is None:
         ticket_id, attempt_no = opening.ticket_id, 1
     else:
         ticket_id = opening.existing_ticket_id
-        attempt_no = _next_attempt(connection, opening, ticket_id)
-    opened = _opened(connection, query, ticket_id, attempt_no)
+        attempt_no = _next_attempt(db, opening, ticket_id)
+    opened = _opened(db, query, ticket_id, attempt_no)
     record = decide(opened)
     if opening.existing_ticket_id is None:
-        _insert_ticket(connection, opening, record)
+        _insert_ticket(db, opening, record)
     elif record is not None:
-        _mark_decided(connection, record)
-    _insert_attempt(connection, opening, ticket_id, attempt_no, record)
+        _mark_decided(db, record)
+    _insert_attempt(db, opening, ticket_id, attempt_no, record)
     if record is not None:
-        _insert_lines(connection, record)
-    connection.execute(
+        _insert_lines(db, record)
+    db.execute(
         "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, response, received_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -81,28 +78,27 @@ def _first_answer(
     return Authorized(opened, record)
 
 
-def _opened(connection: sqlite3.Connection, query: HistoryQuery, ticket_id: str, attempt_no: int) -> Opened:
-    history = load_history(connection, query)
-    return Opened(ticket_id, attempt_no, history, None, _active(connection), _loyalty(connection, query))
+def _opened(db: Db, query: HistoryQuery, ticket_id: str, attempt_no: int) -> Opened:
+    history = load_history(db, query)
+    return Opened(ticket_id, attempt_no, history, None, _active(db), _loyalty(db, query))
 
 
-def _loyalty(connection: sqlite3.Connection, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]] | None:
+def _loyalty(db: Db, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]] | None:
     """The customer's loyalty account and the purchases the returned lines come from, when there is one."""
     if query.loyalty_account_id is None:
         return None
-    return account_of(connection, query.loyalty_account_id), purchases(
-        connection, {sale for sale, _ in query.sale_items}
-    )
+    return account_of(db, query.loyalty_account_id), purchases(db, {sale for sale, _ in query.sale_items})
 
 
-def _active(connection: sqlite3.Connection) -> str | None:
-    row = connection.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()
+def _active(db: Db) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()
     return None if row is None else str(row[0])
 
 
-def _next_attempt(connection: sqlite3.Connection, opening: TicketOpening, ticket_id: str) -> int:
+def _next_attempt(db: Db, opening: TicketOpening, ticket_id: str) -> int:
     """The number of a new attempt on an existing ticket of this store that is still open to decisions."""
-    row = connection.execute(
+    db.lock(f"ticket:{ticket_id}")
+    row = db.execute(
         "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?), store_id "
         "FROM tickets WHERE ticket_id = ?",
         (ticket_id, ticket_id),
@@ -113,16 +109,16 @@ def _next_attempt(connection: sqlite3.Connection, opening: TicketOpening, ticket
         raise StoreMismatch(f"ticket {ticket_id} belongs to another store")
     if row[0] in ("voided", "completed"):
         raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
-    _update_customer(connection, ticket_id, opening)
+    _update_customer(db, ticket_id, opening)
     return int(row[1]) + 1
 
 
-def _insert_ticket(connection: sqlite3.Connection, opening: TicketOpening, record: DecisionRecord | None) -> None:
+def _insert_ticket(db: Db, opening: TicketOpening, record: DecisionRecord | None) -> None:
     """A new ticket, with its decision when there is one (open otherwise)."""
     decided = (
         (None, None, None) if record is None else (record.response_type, record.response_code, record.policy_version)
     )
-    connection.execute(
+    db.execute(
         "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
         " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, customer_sealed,"
         " loyalty_account_id, response_type, response_code, policy_version, updated_at)"
@@ -156,9 +152,9 @@ def _customer(opening: TicketOpening) -> tuple[str | None, ...]:
     )
 
 
-def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: TicketOpening) -> None:
+def _update_customer(db: Db, ticket_id: str, opening: TicketOpening) -> None:
     """A re-ask may bring the positive ID the first attempt lacked."""
-    connection.execute(
+    db.execute(
         "UPDATE tickets SET positive_id_hash = COALESCE(?, positive_id_hash),"
         " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
         " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
@@ -169,13 +165,13 @@ def _update_customer(connection: sqlite3.Connection, ticket_id: str, opening: Ti
 
 
 def _insert_attempt(
-    connection: sqlite3.Connection,
+    db: Db,
     opening: TicketOpening,
     ticket_id: str,
     attempt_no: int,
     record: DecisionRecord | None,
 ) -> None:
-    connection.execute(
+    db.execute(
         "INSERT INTO attempts (ticket_id, attempt_no, message_id, received_at, responded_at, policy_version,"
         " response_type, response_code, customer_information_required, override_used, decision_json)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,30 +194,38 @@ def _attempt_decision(record: DecisionRecord | None) -> tuple[str | int | None, 
     )
 
 
-def _update_decision(connection: sqlite3.Connection, record: DecisionRecord) -> None:
+def _update_decision(db: Db, record: DecisionRecord) -> None:
     """Decide an attempt committed undecided, and remember the response as its message's answer."""
-    connection.execute(
+    db.execute(
         "UPDATE attempts SET responded_at = ?, policy_version = ?, response_type = ?, response_code = ?,"
         " customer_information_required = ?, override_used = ?, decision_json = ?"
         " WHERE ticket_id = ? AND attempt_no = ?",
         (*_attempt_decision(record), record.ticket_id, record.attempt_no),
     )
-    _insert_lines(connection, record)
-    _mark_decided(connection, record)
-    connection.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
+    _insert_lines(db, record)
+    _mark_decided(db, record)
+    db.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
 
 
-def _mark_decided(connection: sqlite3.Connection, record: DecisionRecord) -> None:
-    connection.execute(
+def _mark_decided(db: Db, record: DecisionRecord) -> None:
+    db.execute(
         "UPDATE tickets SET status = CASE status WHEN 'open' THEN 'decided' ELSE status END, response_type = ?,"
         " response_code = ?, policy_version = ?, updated_at = ? WHERE ticket_id = ?",
         (record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id),
     )
 
 
-def _insert_lines(connection: sqlite3.Connection, record: DecisionRecord) -> None:
-    connection.executemany(
-        "INSERT OR REPLACE INTO ticket_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+def _insert_lines(db: Db, record: DecisionRecord) -> None:
+    db.executemany(
+        "INSERT INTO ticket_lines (ticket_id, attempt_no, line_number, item_id, original_sale, receipted, gift_receipt,"
+        " quantity, unit_price, response_type, response_code, approved_quantity, refund_amount, policy_id,"
+        " pattern_watch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, attempt_no,"
+        " line_number) DO UPDATE SET item_id = excluded.item_id, original_sale = excluded.original_sale,"
+        " receipted = excluded.receipted, gift_receipt = excluded.gift_receipt, quantity = excluded.quantity,"
+        " unit_price = excluded.unit_price, response_type = excluded.response_type,"
+        " response_code = excluded.response_code, approved_quantity = excluded.approved_quantity,"
+        " refund_amount = excluded.refund_amount, policy_id = excluded.policy_id,"
+        " pattern_watch = excluded.pattern_watch",
         [
             (
                 record.ticket_id,

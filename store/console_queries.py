@@ -1,28 +1,28 @@
 """Jobs of the console: dashboard aggregates, a ticket's exceptions and loyalty entries, filtered audit pages,
 and the audit entry of a console event (sign-in, reveal).
 
-Every job is synchronous, `job(connection) -> T`, in portable SQL (`?` parameters, ISO dates compared as text,
+Every job is synchronous, `job(db) -> T`, in portable SQL (`?` parameters, ISO dates compared as text,
 no engine-specific functions), so that it runs unchanged on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from store.admin_jobs import audit, rows
+from store.db import Db
 from store.records import Stamp
 
-Job = Callable[[sqlite3.Connection], Any]
+Job = Callable[[Db], Any]
 
 
 def record_event(stamp: Stamp, action: str, target: str, detail: dict[str, Any] | None = None) -> Job:
     """An audit entry for something done in the console that changes no table (signing in, revealing data)."""
 
-    def job(connection: sqlite3.Connection) -> None:
-        audit(connection, stamp, action, target, None, detail)
+    def job(db: Db) -> None:
+        audit(db, stamp, action, target, None, detail)
 
     return job
 
@@ -30,16 +30,16 @@ def record_event(stamp: Stamp, action: str, target: str, detail: dict[str, Any] 
 def ticket_extras(ticket_id: str) -> Job:
     """A ticket's exceptions (with reversals) and the loyalty entries made for it, oldest first."""
 
-    def job(connection: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+    def job(db: Db) -> dict[str, list[dict[str, Any]]]:
         return {
             "exceptions": rows(
-                connection,
+                db,
                 "SELECT exception_type, subject_kind, store_id, occurred_on, amount, reversed_at FROM exceptions"
                 " WHERE ticket_id = ? ORDER BY exception_id",
                 ticket_id,
             ),
             "loyalty": rows(
-                connection,
+                db,
                 "SELECT entry_id, account_id, kind, points, balance, tier, created_at FROM loyalty_entries"
                 " WHERE ticket_id = ? ORDER BY entry_id",
                 ticket_id,
@@ -52,8 +52,8 @@ def ticket_extras(ticket_id: str) -> Job:
 def ticket_customer_key(ticket_id: str) -> Job:
     """The keyed hash of the positive ID a ticket names (None when it names none), to read that customer's history."""
 
-    def job(connection: sqlite3.Connection) -> str | None:
-        found = rows(connection, "SELECT positive_id_hash FROM tickets WHERE ticket_id = ?", ticket_id)
+    def job(db: Db) -> str | None:
+        found = rows(db, "SELECT positive_id_hash FROM tickets WHERE ticket_id = ?", ticket_id)
         return found[0]["positive_id_hash"] if found else None
 
     return job
@@ -62,9 +62,9 @@ def ticket_customer_key(ticket_id: str) -> Job:
 def ticket_lines(ticket_id: str) -> Job:
     """Every attempt's lines as the till sent them (item, sale, quantity, price), for the ticket page."""
 
-    def job(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+    def job(db: Db) -> list[dict[str, Any]]:
         return rows(
-            connection,
+            db,
             "SELECT attempt_no, line_number, item_id, original_sale, receipted, gift_receipt, quantity, unit_price"
             " FROM ticket_lines WHERE ticket_id = ? ORDER BY attempt_no, line_number",
             ticket_id,
@@ -78,27 +78,27 @@ def dashboard(day_from: str, day_to: str, store_id: str | None = None) -> Job:
     business days from `day_from` to `day_to` (ISO dates, both included)."""
     store_clause, store_values = (" AND t.store_id = ?", [store_id]) if store_id else ("", [])
 
-    def job(connection: sqlite3.Connection) -> dict[str, Any]:
+    def job(db: Db) -> dict[str, Any]:
         period = [day_from, day_to, *store_values]
         return {
             "by_day": rows(
-                connection,
+                db,
                 "SELECT t.business_date AS day, t.response_type, COUNT(*) AS tickets FROM tickets t"
                 f" WHERE t.business_date >= ? AND t.business_date <= ?{store_clause}"
                 " GROUP BY t.business_date, t.response_type ORDER BY t.business_date",
                 *period,
             ),
             "denial_codes": rows(
-                connection,
+                db,
                 "SELECT l.response_code AS code, COUNT(*) AS lines FROM ticket_lines l JOIN tickets t"
                 " ON t.ticket_id = l.ticket_id WHERE l.response_type IN ('Denial', 'ManagerOverrideableDenial')"
                 f" AND t.business_date >= ? AND t.business_date <= ?{store_clause} GROUP BY l.response_code"
                 " ORDER BY COUNT(*) DESC, l.response_code LIMIT 10",
                 *period,
             ),
-            "refunds": _refunds(connection, period, store_clause),
+            "refunds": _refunds(db, period, store_clause),
             "exceptions": rows(
-                connection,
+                db,
                 "SELECT e.store_id, e.exception_type, COUNT(*) AS exceptions FROM exceptions e"
                 " WHERE e.reversed_at IS NULL AND e.occurred_on >= ? AND e.occurred_on <= ?"
                 f"{store_clause.replace('t.', 'e.')} GROUP BY e.store_id, e.exception_type"
@@ -110,11 +110,11 @@ def dashboard(day_from: str, day_to: str, store_id: str | None = None) -> Job:
     return job
 
 
-def _refunds(connection: sqlite3.Connection, period: list[Any], store_clause: str) -> list[dict[str, Any]]:
+def _refunds(db: Db, period: list[Any], store_clause: str) -> list[dict[str, Any]]:
     """Refund value per store decided on each completed ticket's last attempt. The tickets of the period are read
     first (CROSS JOIN keeps that order), and `status || ''` keeps the status index, which spans every day, unused."""
     return rows(
-        connection,
+        db,
         "SELECT t.store_id, SUM(CAST(l.refund_amount AS NUMERIC)) AS refund_amount, COUNT(*) AS lines"
         " FROM tickets t CROSS JOIN ticket_lines l WHERE l.ticket_id = t.ticket_id AND t.status || '' = 'completed'"
         f" AND t.business_date >= ? AND t.business_date <= ?{store_clause} AND NOT EXISTS (SELECT 1 FROM attempts a"
@@ -152,8 +152,8 @@ def audit_page(search: AuditFilter) -> Job:
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = f"SELECT * FROM audit_log{where} ORDER BY entry_id DESC LIMIT ? OFFSET ?"
 
-    def job(connection: sqlite3.Connection) -> list[dict[str, Any]]:
-        return rows(connection, sql, *values, search.limit + 1, search.offset)
+    def job(db: Db) -> list[dict[str, Any]]:
+        return rows(db, sql, *values, search.limit + 1, search.offset)
 
     return job
 
@@ -163,6 +163,6 @@ def _prefix(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
-def audit_actors(connection: sqlite3.Connection) -> list[str]:
+def audit_actors(db: Db) -> list[str]:
     """Everyone who ever changed something, for the audit filter's choices."""
-    return [row["actor"] for row in rows(connection, "SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
+    return [row["actor"] for row in rows(db, "SELECT DISTINCT actor FROM audit_log ORDER BY actor")]

@@ -12,7 +12,7 @@ text or integer minor units), no `INSERT OR REPLACE`, no `rowid`, no scalar `MAX
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -23,6 +23,13 @@ class Cursor(Protocol):
 
     @property
     def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any:
+        """One entry a column, its name first (DB-API)."""
+        ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
     def fetchone(self) -> Any: ...
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -10,6 +9,7 @@ from decimal import Decimal
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
 from handlers.loyalty import Account, Entry
 from store.authorize_jobs import authorize_job
+from store.db import Db
 from store.history_sql import returned_by_sale
 from store.loyalty_sql import account_of, append, purchases, reverse_ticket
 from store.records import (
@@ -26,86 +26,106 @@ from store.records import (
 KIND_FINAL = "final"
 
 
-def record_final_job(submission: FinalSubmission) -> Callable[[sqlite3.Connection], FinalOutcome]:
+def record_final_job(submission: FinalSubmission) -> Callable[[Db], FinalOutcome]:
     """A job recording a final result exactly once, keyed by message id and by return transaction id."""
 
-    def job(connection: sqlite3.Connection) -> FinalOutcome:
-        replay = _replay(connection, submission)
+    def job(db: Db) -> FinalOutcome:
+        db.lock(f"message:{submission.message_id}", f"return:{submission.return_transaction_id}")
+        replay = _replay(db, submission)
         if replay is not None:
             return replay
         if submission.offline is not None:
-            return _record(connection, _open_offline(connection, submission, submission.offline))
-        return _record(connection, submission)
+            return _record(db, _open_offline(db, submission, submission.offline))
+        return _record(db, submission)
 
     return job
 
 
-def _open_offline(
-    connection: sqlite3.Connection, submission: FinalSubmission, offline: OfflineOpening
-) -> FinalSubmission:
+def _open_offline(db: Db, submission: FinalSubmission, offline: OfflineOpening) -> FinalSubmission:
     """Open and decide the ticket of an offline final result inside its transaction (see OfflineOpening)."""
-    done = authorize_job(offline.opening, offline.query, offline.decide)(connection)
+    done = authorize_job(offline.opening, offline.query, offline.decide)(db)
     if done.record is None and done.opened.stored_response is None:
         raise PolicySwitched(done.opened.active_policy)
     return replace(submission, ticket_id=done.opened.ticket_id, offline=None)
 
 
-def _record(connection: sqlite3.Connection, submission: FinalSubmission) -> FinalOutcome:
+def _record(db: Db, submission: FinalSubmission) -> FinalOutcome:
     """Record a final result on its ticket, which exists by now."""
-    state = ticket_state(connection, submission.ticket_id)
+    db.lock(f"ticket:{submission.ticket_id}")
+    state = ticket_state(db, submission.ticket_id)
     if state is None:
         raise TicketNotFound(f"ticket {submission.ticket_id} does not exist")
+    _lock_shared(db, submission, state)
     if state.store_id != submission.store_id:
         raise StoreMismatch(f"ticket {submission.ticket_id} belongs to another store")
     if state.status == "voided":
         raise TicketVoided(f"ticket {submission.ticket_id} is voided")
     loyalty = None
     if submission.voided:
-        status, loyalty = _void(connection, submission, state)
+        status, loyalty = _void(db, submission, state)
     else:
-        loyalty = _loyalty(connection, submission, state)
-        status = _complete(connection, submission, state)
+        loyalty = _loyalty(db, submission, state)
+        status = _complete(db, submission, state)
     response = submission.render_ack(state.ticket_id, status, loyalty)
-    _remember(connection, submission, state.ticket_id, response)
+    _remember(db, submission, state.ticket_id, response)
     return FinalOutcome(state.ticket_id, status, response)
 
 
-def _replay(connection: sqlite3.Connection, submission: FinalSubmission) -> FinalOutcome | None:
+def _lock_shared(db: Db, submission: FinalSubmission, state: TicketState) -> None:
+    """Lock, in one sorted call, what this ticket's result shares with other tickets' results: the original sales
+    returned (quantities), the customer (overrides) and the loyalty accounts it adds entries to or reverses."""
+    keys = {f"sale:{line.original_sale}" for line in state.lines if line.original_sale}
+    if state.positive_id_hash is not None:
+        keys.add(f"customer:{state.positive_id_hash}")
+    plan = submission.loyalty
+    accounts = {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT account_id FROM loyalty_entries WHERE ticket_id = ?", (state.ticket_id,)
+        ).fetchall()
+    }
+    for account in (plan.account_id if plan else None, state.loyalty_account_id, *accounts):
+        if account:
+            keys.add(f"account:{account}")
+    db.lock(*sorted(keys))
+
+
+def _replay(db: Db, submission: FinalSubmission) -> FinalOutcome | None:
     """The stored answer to a retried message, or a Duplicate for a transaction already recorded."""
-    found = connection.execute(
+    found = db.execute(
         "SELECT digest, ticket_id, response FROM messages WHERE message_id = ?", (submission.message_id,)
     ).fetchone()
     if found is not None:
         if found[0] != submission.digest:
             raise DuplicateConflict(f"message id {submission.message_id} was already used for a different message")
         return FinalOutcome(found[1], "Replayed", bytes(found[2]))
-    earlier = connection.execute(
+    earlier = db.execute(
         "SELECT ticket_id FROM final_results WHERE return_transaction_id = ? AND voided = ?",
         (submission.return_transaction_id, int(submission.voided)),
     ).fetchone()
     if earlier is None:
         return None
     response = submission.render_ack(earlier[0], "Duplicate", None)
-    _remember(connection, submission, earlier[0], response)
+    _remember(db, submission, earlier[0], response)
     return FinalOutcome(earlier[0], "Duplicate", response)
 
 
-def _remember(connection: sqlite3.Connection, submission: FinalSubmission, ticket_id: str, response: bytes) -> None:
-    connection.execute(
+def _remember(db: Db, submission: FinalSubmission, ticket_id: str, response: bytes) -> None:
+    db.execute(
         "INSERT INTO messages (message_id, kind, digest, ticket_id, response, received_at) VALUES (?, ?, ?, ?, ?, ?)",
         (submission.message_id, KIND_FINAL, submission.digest, ticket_id, response, submission.received_at),
     )
 
 
-def ticket_state(connection: sqlite3.Connection, ticket_id: str) -> TicketState | None:
+def ticket_state(db: Db, ticket_id: str) -> TicketState | None:
     """A ticket's header and the lines of its latest decided attempt."""
-    row = connection.execute(
+    row = db.execute(
         "SELECT status, store_id, cashier_id, positive_id_hash, loyalty_account_id FROM tickets WHERE ticket_id = ?",
         (ticket_id,),
     ).fetchone()
     if row is None:
         return None
-    lines = connection.execute(
+    lines = db.execute(
         "SELECT line_number, item_id, original_sale, receipted, gift_receipt, quantity, unit_price, response_type,"
         " response_code, approved_quantity, refund_amount, policy_id, pattern_watch FROM ticket_lines"
         " WHERE ticket_id = ? AND attempt_no = (SELECT MAX(attempt_no) FROM ticket_lines WHERE ticket_id = ?)"
@@ -134,8 +154,8 @@ def _line(values: tuple[object, ...]) -> LineRecord:
     )
 
 
-def _insert_result(connection: sqlite3.Connection, submission: FinalSubmission) -> None:
-    connection.execute(
+def _insert_result(db: Db, submission: FinalSubmission) -> None:
+    db.execute(
         "INSERT INTO final_results (message_id, ticket_id, return_transaction_id, voided, business_date, received_at,"
         " result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -150,24 +170,22 @@ def _insert_result(connection: sqlite3.Connection, submission: FinalSubmission) 
     )
 
 
-def _complete(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> str:
+def _complete(db: Db, submission: FinalSubmission, state: TicketState) -> str:
     if state.status == "completed":
         raise DuplicateConflict(f"ticket {state.ticket_id} already has a final result for another transaction")
-    _insert_result(connection, submission)
+    _insert_result(db, submission)
     plan = submission.plan(state)
-    _write_plan(connection, submission, state, plan)
-    _consume_override(connection, state.ticket_id, plan.positive_id_hash)
-    connection.execute(
+    _write_plan(db, submission, state, plan)
+    _consume_override(db, state.ticket_id, plan.positive_id_hash)
+    db.execute(
         "UPDATE tickets SET status = 'completed', return_transaction_id = ?, updated_at = ? WHERE ticket_id = ?",
         (submission.return_transaction_id, submission.received_at, state.ticket_id),
     )
     return "Recorded"
 
 
-def _write_plan(
-    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState, plan: FinalPlan
-) -> None:
-    connection.executemany(
+def _write_plan(db: Db, submission: FinalSubmission, state: TicketState, plan: FinalPlan) -> None:
+    db.executemany(
         "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount,"
         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -185,8 +203,11 @@ def _write_plan(
         ],
     )
     if plan.positive_id_hash is not None:
-        connection.executemany(
-            "INSERT OR REPLACE INTO customer_returns VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.executemany(
+            "INSERT INTO customer_returns (positive_id_hash, ticket_id, receipted, return_date, items, amount,"
+            " pattern_watch) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (positive_id_hash, ticket_id, receipted)"
+            " DO UPDATE SET return_date = excluded.return_date, items = excluded.items, amount = excluded.amount,"
+            " pattern_watch = excluded.pattern_watch",
             [
                 (
                     plan.positive_id_hash,
@@ -200,82 +221,78 @@ def _write_plan(
                 for r in plan.customer_returns
             ],
         )
-    connection.executemany(
-        "INSERT OR REPLACE INTO returned_quantities VALUES (?, ?, ?, ?)",
+    db.executemany(
+        "INSERT INTO returned_quantities (original_sale, item_id, ticket_id, quantity) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (original_sale, item_id, ticket_id) DO UPDATE SET quantity = excluded.quantity",
         [(sale, item, state.ticket_id, str(quantity)) for sale, item, quantity in plan.returned],
     )
 
 
-def _loyalty(connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState) -> LoyaltyOutcome | None:
+def _loyalty(db: Db, submission: FinalSubmission, state: TicketState) -> LoyaltyOutcome | None:
     """Loyalty adjustments of a completed return, appended to the account's ledger with the ticket."""
     plan = submission.loyalty
     account_id = (plan.account_id or state.loyalty_account_id) if plan else None
     if plan is None or account_id is None:
         return None
     sales = plan.sales(state)
-    earlier = returned_by_sale(connection, sales, state.ticket_id)
-    before = account_of(connection, account_id)
-    entries = plan.plan(before, purchases(connection, sales, state.ticket_id), earlier, state)
-    after = append(
-        connection, account_id, submission.message_id, state.ticket_id, entries, submission.received_at, before
-    )
+    earlier = returned_by_sale(db, sales, state.ticket_id)
+    before = account_of(db, account_id)
+    entries = plan.plan(before, purchases(db, sales, state.ticket_id), earlier, state)
+    after = append(db, account_id, submission.message_id, state.ticket_id, entries, submission.received_at, before)
     return LoyaltyOutcome(account_id, tuple(entries), after)
 
 
-def _consume_override(connection: sqlite3.Connection, ticket_id: str, customer: str | None) -> None:
+def _consume_override(db: Db, ticket_id: str, customer: str | None) -> None:
     """A completed return whose decision used a customer service override uses that override up."""
-    used = connection.execute(
+    used = db.execute(
         "SELECT override_used FROM attempts WHERE ticket_id = ? ORDER BY attempt_no DESC LIMIT 1", (ticket_id,)
     ).fetchone()
     if customer is None or not used or not used[0]:
         return
-    connection.execute(
-        "UPDATE service_overrides SET status = 'used', ticket_id = ? WHERE override_id = (SELECT override_id"
-        " FROM service_overrides WHERE positive_id_hash = ? AND status = 'active' ORDER BY expires_on LIMIT 1)",
+    db.execute(
+        "UPDATE service_overrides SET status = 'used', ticket_id = ? WHERE status = 'active' AND override_id ="
+        " (SELECT override_id FROM service_overrides WHERE positive_id_hash = ? AND status = 'active'"
+        " ORDER BY expires_on LIMIT 1)",
         (ticket_id, customer),
     )
 
 
-def _void(
-    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState
-) -> tuple[str, LoyaltyOutcome | None]:
+def _void(db: Db, submission: FinalSubmission, state: TicketState) -> tuple[str, LoyaltyOutcome | None]:
     """Reverse every exception, customer return and returned quantity of the ticket; mark it voided.
 
     A customer service override the ticket used becomes available again: a voided return consumed nothing.
     """
-    _insert_result(connection, submission)
-    connection.execute(
+    _insert_result(db, submission)
+    db.execute(
         "UPDATE service_overrides SET status = 'active', ticket_id = NULL WHERE ticket_id = ? AND status = 'used'",
         (state.ticket_id,),
     )
-    reversal = reverse_ticket(connection, state.ticket_id, submission.message_id, submission.received_at)
-    connection.execute(
+    reversal = reverse_ticket(db, state.ticket_id, submission.message_id, submission.received_at)
+    db.execute(
         "UPDATE exceptions SET reversed_at = ? WHERE ticket_id = ? AND reversed_at IS NULL",
         (submission.received_at, state.ticket_id),
     )
-    connection.execute("DELETE FROM customer_returns WHERE ticket_id = ?", (state.ticket_id,))
-    connection.execute("DELETE FROM returned_quantities WHERE ticket_id = ?", (state.ticket_id,))
-    connection.execute(
+    db.execute("DELETE FROM customer_returns WHERE ticket_id = ?", (state.ticket_id,))
+    db.execute("DELETE FROM returned_quantities WHERE ticket_id = ?", (state.ticket_id,))
+    db.execute(
         "UPDATE tickets SET status = 'voided', updated_at = ? WHERE ticket_id = ?",
         (submission.received_at, state.ticket_id),
     )
     if reversal is None:
-        return "Voided", _unchanged(connection, submission, state)
-    return "Voided", _settle(connection, submission, state.ticket_id, reversal)
+        return "Voided", _unchanged(db, submission, state)
+    return "Voided", _settle(db, submission, state.ticket_id, reversal)
 
 
-def _unchanged(
-    connection: sqlite3.Connection, submission: FinalSubmission, state: TicketState
-) -> LoyaltyOutcome | None:
+def _unchanged(db: Db, submission: FinalSubmission, state: TicketState) -> LoyaltyOutcome | None:
     """A void of a ticket that made no loyalty entry: the account as it stands, as a final result without
     adjustments shows it."""
     plan = submission.loyalty
     account_id = (plan.account_id or state.loyalty_account_id) if plan else None
-    return None if account_id is None else LoyaltyOutcome(account_id, (), account_of(connection, account_id))
+    return None if account_id is None else LoyaltyOutcome(account_id, (), account_of(db, account_id))
 
 
 def _settle(
-    connection: sqlite3.Connection,
+    db: Db,
     submission: FinalSubmission,
     ticket_id: str,
     reversal: tuple[str, list[Entry], Account],
@@ -285,8 +302,8 @@ def _settle(
     plan = submission.loyalty
     sales = {entry.sale for entry in entries if entry.sale}
     if plan is not None and plan.settle is not None and sales:
-        found = purchases(connection, sales, ticket_id)
-        more = plan.settle(after, found, returned_by_sale(connection, sales))
-        after = append(connection, account_id, submission.message_id, ticket_id, more, submission.received_at, after)
+        found = purchases(db, sales, ticket_id)
+        more = plan.settle(after, found, returned_by_sale(db, sales))
+        after = append(db, account_id, submission.message_id, ticket_id, more, submission.received_at, after)
         entries = [*entries, *more]
     return LoyaltyOutcome(account_id, tuple(entries), after)

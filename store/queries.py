@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import aiosqlite
+from store.db import Db
 
 _TICKET_COLUMNS = (
     "ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status, positive_id_display,"
@@ -71,21 +72,28 @@ def search_statement(search: TicketFilter) -> tuple[str, tuple[object, ...]]:
     return sql, (*values, search.limit, search.offset)
 
 
-async def search_tickets(connection: aiosqlite.Connection, search: TicketFilter) -> list[dict[str, Any]]:
-    async with connection.execute(*search_statement(search)) as cursor:
-        return [_ticket(cursor.description, row) for row in await cursor.fetchall()]
+def search_tickets(search: TicketFilter) -> Callable[[Db], list[dict[str, Any]]]:
+    def job(db: Db) -> list[dict[str, Any]]:
+        cursor = db.execute(*search_statement(search))
+        return [_ticket(cursor.description, row) for row in cursor.fetchall()]
+
+    return job
 
 
-async def get_ticket(connection: aiosqlite.Connection, ticket_id: str) -> dict[str, Any] | None:
+def get_ticket(ticket_id: str) -> Callable[[Db], dict[str, Any] | None]:
     """The whole ticket: header, every attempt with its decision and trace, and its final results."""
-    async with connection.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,)) as cursor:
-        row = await cursor.fetchone()
+
+    def job(db: Db) -> dict[str, Any] | None:
+        cursor = db.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE ticket_id = ?", (ticket_id,))
+        row = cursor.fetchone()
         if row is None:
             return None
         ticket = _ticket(cursor.description, row)
-    ticket["attempts"] = await _attempts(connection, ticket_id)
-    ticket["final_results"] = await _final_results(connection, ticket_id)
-    return ticket
+        ticket["attempts"] = _attempts(db, ticket_id)
+        ticket["final_results"] = _final_results(db, ticket_id)
+        return ticket
+
+    return job
 
 
 def _ticket(description: Any, row: Any) -> dict[str, Any]:
@@ -95,31 +103,30 @@ def _ticket(description: Any, row: Any) -> dict[str, Any]:
     return ticket
 
 
-async def _attempts(connection: aiosqlite.Connection, ticket_id: str) -> list[dict[str, Any]]:
+def _attempts(db: Db, ticket_id: str) -> list[dict[str, Any]]:
     sql = (
         "SELECT attempt_no, message_id, received_at, responded_at, policy_version, response_type, response_code,"
         " customer_information_required, override_used, decision_json FROM attempts WHERE ticket_id = ?"
         " ORDER BY attempt_no"
     )
     attempts = []
-    async with connection.execute(sql, (ticket_id,)) as cursor:
-        for row in await cursor.fetchall():
-            attempt = {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
-            decision = attempt.pop("decision_json")
-            attempt["decision"] = json.loads(decision) if decision else None
-            attempt["customer_information_required"] = bool(attempt["customer_information_required"])
-            attempt["override_used"] = bool(attempt["override_used"])
-            attempts.append(attempt)
+    cursor = db.execute(sql, (ticket_id,))
+    for row in cursor.fetchall():
+        attempt = {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+        decision = attempt.pop("decision_json")
+        attempt["decision"] = json.loads(decision) if decision else None
+        attempt["customer_information_required"] = bool(attempt["customer_information_required"])
+        attempt["override_used"] = bool(attempt["override_used"])
+        attempts.append(attempt)
     return attempts
 
 
-async def _final_results(connection: aiosqlite.Connection, ticket_id: str) -> list[dict[str, Any]]:
+def _final_results(db: Db, ticket_id: str) -> list[dict[str, Any]]:
     sql = (
         "SELECT message_id, return_transaction_id, voided, business_date, received_at, result_json"
         " FROM final_results WHERE ticket_id = ? ORDER BY received_at"
     )
-    async with connection.execute(sql, (ticket_id,)) as cursor:
-        rows = await cursor.fetchall()
+    rows = db.execute(sql, (ticket_id,)).fetchall()
     return [
         {
             "message_id": message_id,

@@ -34,3 +34,12 @@ class Histogram:
 
 LATENCY_BOUNDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 SIZE_BOUNDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0)
+
+
+@dataclass(slots=True)
+class StoreStats:
+    """A store's figures for /metrics, whatever its backend: how long commits take, and how many operations each
+    committed transaction held (group commit on SQLite; one on PostgreSQL)."""
+
+    commit_latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BOUNDS))
+    batch_size: Histogram = field(default_factory=lambda: Histogram(SIZE_BOUNDS))

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings, load_settings
-from store.sqlite import SqliteStore
+from store.jobstore import JobStore
+from store.open import open_store
 from tests.pgcluster import TEMPLATE, PgCluster, require_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +23,28 @@ POLICY = ROOT / "examples" / "policies" / "chain.xml"
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked both_backends run once on SQLite and once on PostgreSQL (through `db_location`)."""
+    if "db_location" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("db_location", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Embedded defaults on a fresh database file (test modules that need other settings override this)."""
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db")
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty gateway database: a SQLite file, or (for tests marked both_backends, in their postgresql
+    run) a fresh PostgreSQL database of the session's throwaway cluster."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "gateway.db")
+
+
+@pytest.fixture
+def settings(db_location: str) -> Settings:
+    """Embedded defaults on a fresh database (test modules that need other settings override this)."""
+    return load_settings(environ={}, db_path=db_location)
 
 
 @pytest.fixture
@@ -37,10 +56,11 @@ async def client(
 
 
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[SqliteStore]:
+async def store(settings: Settings) -> AsyncIterator[JobStore]:
     """An open store on the settings' database, closed after the test whatever its outcome (an open store's
     threads would keep the test process alive)."""
-    opened = SqliteStore(settings.db_path)
+    opened = open_store(settings.db_path, pool_size=4)
+    assert isinstance(opened, JobStore)
     await opened.open()
     yield opened
     await opened.close()

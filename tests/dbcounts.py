@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+from tests.dbaccess import database, tables
 
-def every_table(db: Path) -> dict[str, int]:
-    """{table: rows} for every table the schema has, read from sqlite_master (none is left out by name)."""
-    with sqlite3.connect(db) as connection:
-        names = [
-            str(row[0])
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
+
+def every_table(db: str | Path) -> dict[str, int]:
+    """{table: rows} for every table the schema has, read from the catalog (none is left out by name)."""
+    names = tables(db)
+    with database(db) as connection:
         return {name: int(connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
 
 

@@ -120,6 +120,7 @@ class PgCluster:
             raise RuntimeError(missing() or "PostgreSQL is not installed")
         self.bin = found
         self.port = port or free_port()
+        self._port_chosen = port is None
         self.host = "127.0.0.1"
         self.listen = listen
         self.trusted_networks = trusted_networks
@@ -136,6 +137,7 @@ class PgCluster:
         self._names = itertools.count(1)
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._initialized = False
+        self._started_once = False
         self._removed = False
 
     # -- addresses ---------------------------------------------------------------------------------------------
@@ -195,7 +197,22 @@ class PgCluster:
             self._initdb()
         if self.running():
             return
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._server_options(), "-w", "start")
+        for attempt in range(3):
+            try:
+                self._run(
+                    "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._server_options(), "-w", "start"
+                )
+                return
+            except RuntimeError as error:
+                # The free port was taken by another process in the meantime: choose another (first start only).
+                if (
+                    not (self._port_chosen and not self._started_once and "already in use" in str(error))
+                    or attempt == 2
+                ):
+                    raise
+                self.port = free_port()
+            finally:
+                self._started_once = self._started_once or self.running()
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server: `fast` (clients disconnected, clean shutdown) or `immediate` (as if it crashed)."""

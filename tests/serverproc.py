@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import ssl
@@ -42,6 +43,41 @@ def serving(
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
+
+
+@contextmanager
+def serving_together(
+    folders: list[Path], *options: str, env: dict[str, str] | None = None
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Gateway subprocesses started at the same moment (so that they migrate and set up the database together),
+    each on its own free port with its output in its folder's server.log; stopped with SIGTERM afterwards."""
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            port = free_port()
+            with (folder / "server.log").open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "gateway", "serve", "--port", str(port), *options],
+                    cwd=folder,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=None if env is None else {**os.environ, **env},
+                )
+            started.append((f"http://127.0.0.1:{port}", process))
+        for folder, (base, process) in zip(folders, started, strict=True):
+            _wait_ready(base, process, folder / "server.log", None)
+        yield started
+    finally:
+        for _, process in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path, ca: Path | None) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import EXAMPLES
+from tests.dbaccess import database
 
 XML = {"Content-Type": "application/xml"}
 Client = TestClient[web.Request, web.Application]
@@ -46,12 +46,12 @@ async def post(client: Client, path: str, body: bytes, content_type: str = "appl
     return response.status, await response.text()
 
 
-def count(db: Path, sql: str, *params: object) -> int:
-    with sqlite3.connect(db) as connection:
+def count(db: str | Path, sql: str, *params: object) -> int:
+    with database(db) as connection:
         return int(connection.execute(sql, params).fetchone()[0])
 
 
-def table_counts(db: Path) -> dict[str, int]:
+def table_counts(db: str | Path) -> dict[str, int]:
     tables = ("tickets", "attempts", "ticket_lines", "messages", "final_results", "exceptions", "customer_returns")
     return {table: count(db, f"SELECT COUNT(*) FROM {table}") for table in tables}
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import fcntl
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from store.writer import lock_path
+from store.db import Db
+from store.sqlite.writer import lock_path
 
 
 @contextmanager
@@ -22,9 +22,9 @@ def write_lock_held_elsewhere(database: Path) -> Iterator[None]:
             fcntl.flock(other_process, fcntl.LOCK_UN)
 
 
-def add_numbered_probe(connection: sqlite3.Connection, number: int) -> None:
+def add_numbered_probe(connection: Db, number: int) -> None:
     connection.execute("INSERT INTO meta VALUES (?, 'written')", (f"probe-{number}",))
 
 
-def numbered_probes(connection: sqlite3.Connection) -> int:
+def numbered_probes(connection: Db) -> int:
     return int(connection.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'probe-%'").fetchone()[0])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -17,8 +16,11 @@ from gateway.credentials import new_credential
 from gateway.keys import ADMIN as ADMIN_SERVICE
 from gateway.keys import SERVICE as RETURNS_SERVICE
 from gateway.settings import Settings, load_settings
+from tests.dbaccess import database, database_errors
 from tests.policyutil import policy_xml
 from tests.serverutil import Client, example, field
+
+pytestmark = pytest.mark.both_backends
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 ADMIN, ADMIN_SECRET = new_credential("customer-service", "api-key", ("*",), True, "")
@@ -39,12 +41,12 @@ WATCH_RULE = '<Rule id="watch" question="PatternWatchHit"><Answer is="true" code
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(receipted_rules=WATCH_RULE, nonreceipted_rules=FRAUD_RULE + COUNT_RULE))
     return load_settings(
         environ={},
-        db_path=tmp_path / "gateway.db",
+        db_path=db_location,
         policy_path=policy,
         credentials=(ADMIN, OTHER, TILL),
         max_overrides=2,
@@ -280,7 +282,7 @@ async def test_pattern_watch_is_tracked_only_inside_both_windows(client: Client,
         assert status == 200, answer
         assert (field(answer, "Code") == "M2") is hit
         await finish(client, answer, returned)
-    with sqlite3.connect(settings.db_path) as connection:
+    with database(settings.db_path) as connection:
         tracked = connection.execute(
             "SELECT COUNT(*) FROM exceptions WHERE exception_type = 'pattern-watch-return'"
         ).fetchone()[0]
@@ -374,8 +376,8 @@ async def test_audit_log_records_who_what_before_after_and_cannot_change(client:
     assert all(e["actor"] == "customer-service" and e["at"] for e in entries)
     assert "TX09876543" not in str(entries)
     with (
-        sqlite3.connect(settings.db_path) as connection,
-        pytest.raises(sqlite3.DatabaseError, match="cannot be changed"),
+        database(settings.db_path) as connection,
+        pytest.raises(database_errors(), match="cannot be changed"),
     ):
         connection.execute("UPDATE audit_log SET actor = 'someone else'")
 

@@ -9,9 +9,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from store.checkpoint import Checkpointer
 from store.sqlite import SqliteStore
-from store.writer import connect
+from store.sqlite.checkpoint import Checkpointer
+from store.sqlite.writer import connect
 from tests.storeutil import add_numbered_probe, numbered_probes
 
 
@@ -54,7 +54,7 @@ async def test_writes_go_on_and_all_commit_while_checkpoints_take_turns_with_the
     async def write_all() -> None:
         for chunk in range(20):
             await asyncio.gather(
-                *(store.execute(functools.partial(add_numbered_probe, number=chunk * 25 + n)) for n in range(25))
+                *(store._write(functools.partial(add_numbered_probe, number=chunk * 25 + n)) for n in range(25))
             )
 
     try:
@@ -62,4 +62,4 @@ async def test_writes_go_on_and_all_commit_while_checkpoints_take_turns_with_the
     finally:
         checkpoints.stop()
     assert checkpoints.rounds > 0
-    assert await store.query(numbered_probes) == 500
+    assert await store._read(numbered_probes) == 500

@@ -44,7 +44,7 @@ async def authorize(client: Client, message_id: str, reason: str) -> str:
     return await response.text()
 
 
-def audit(db: Path) -> list[tuple[str, str]]:
+def audit(db: str | Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db) as connection:
         return connection.execute("SELECT actor, action FROM audit_log WHERE action NOT LIKE 'console.%'").fetchall()
 

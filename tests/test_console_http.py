@@ -50,7 +50,7 @@ async def till_ticket(client: Client) -> str:
     return field(await response.text(), "TicketId")
 
 
-def audit_actions(db: Path) -> list[tuple[str, str, str]]:
+def audit_actions(db: str | Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(db) as connection:
         return connection.execute("SELECT actor, action, target FROM audit_log ORDER BY entry_id").fetchall()
 
@@ -242,7 +242,7 @@ async def test_every_page_answers_on_a_filled_database(aiohttp_client: ClientFac
     from bench.fill_db import fill
 
     settings = console_settings(tmp_path)
-    fill(settings.db_path, 3_000)
+    fill(Path(settings.db_path), 3_000)
     client = await aiohttp_client(console_gateway(settings))
     await sign_in(client)
     token = await page_csrf(client, "/console/tickets")

@@ -40,7 +40,7 @@ async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
     return started
 
 
-def active_version(db: Path) -> str:
+def active_version(db: str | Path) -> str:
     with sqlite3.connect(db) as connection:
         return str(connection.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()[0])
 

@@ -36,7 +36,7 @@ def linked_tickets(page: str) -> list[str]:
     return re.findall(r'<a href="/console/tickets/([^"]+)">', page)
 
 
-def audit_runs(db: Path) -> list[tuple[str, str, str]]:
+def audit_runs(db: str | Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(db) as connection:
         return list(
             connection.execute(

@@ -107,7 +107,7 @@ async def filled(client: Client, settings: Settings) -> Path:
     """A SQLite gateway database with rows in its tables, written through the gateway."""
     await _fill(client, settings)
     await client.close()  # the gateway's store is closed: its last writes are in the database file
-    return settings.db_path
+    return Path(settings.db_path)
 
 
 def _sqlite_rows(path: Path, table: str) -> list[tuple[Any, ...]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sqlite3
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -28,15 +27,18 @@ from handlers.loyalty import (
     return_entries,
 )
 from handlers.loyalty_service import LoyaltyService
+from store.jobstore import JobStore
 from store.loyalty_sql import account_entries, account_of, append
-from store.sqlite import SqliteStore
 from tests.conftest import EXAMPLES
+from tests.dbaccess import store_db
 from tests.serverutil import Client, example, field, post
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 SALE = "01291/01/2026-11-02/3120"
 ACCOUNT = "LY-0048812"
 POSITIVE = Program("frequent-buyer", "base", Decimal(0), "offset", True, Decimal("45.00"), Decimal("25.90"))
+
+pytestmark = pytest.mark.both_backends
 
 
 def buy(amount: str, sale: str = SALE) -> Purchase:
@@ -158,14 +160,14 @@ async def test_tier_promotion_at_once_and_demotion_only_at_maintenance(
 
 
 async def test_tier_is_the_customer_type_when_the_till_sends_none(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str
 ) -> None:
     """A 'gold' tier makes the shipped policy's gold-member exception policy decide the line."""
     program = tmp_path / "program.xml"
     text = (EXAMPLES.parent / "loyalty" / "program.xml").read_text()
     program.write_text(text.replace('name="gold"', 'name="platinum"').replace('name="silver"', 'name="gold"'))
     client = await aiohttp_client(
-        create_app(load_settings(environ={}, db_path=tmp_path / "g.db", loyalty_program_path=program))
+        create_app(load_settings(environ={}, db_path=db_location, loyalty_program_path=program))
     )
     before = (await post(client, "/v1/returns/authorize", tie_return(8)))[1]
     assert field(before, "PolicyId") == "HOLIDAY-RECEIPTED"
@@ -194,29 +196,29 @@ async def test_kept_sums_equal_the_whole_ledger_after_purchases_returns_and_a_vo
         await post(client, "/v1/returns/final-result", final)
     void = finals[1].replace(b"<Lines>", b"<Voided>true</Voided>\n  <Lines>", 1).replace(b"FINAL-TIE-2", b"VOID-TIE-2")
     assert field((await post(client, "/v1/returns/final-result", void))[1], "Status") == "Voided"
-    with sqlite3.connect(settings.db_path) as connection:
-        ledger = account_entries(connection, ACCOUNT)
-        kept = account_of(connection, ACCOUNT)
+    with store_db(settings.db_path) as db:
+        ledger = account_entries(db, ACCOUNT)
+        kept = account_of(db, ACCOUNT)
         assert kept == fold(ledger) and kept.reinstated == frozenset() and len(ledger) > 5
-        last, newest = connection.execute(
+        last, newest = db.execute(
             "SELECT last_entry_id, (SELECT MAX(entry_id) FROM loyalty_entries) FROM loyalty_accounts"
         ).fetchone()
         assert last == newest
-        connection.execute("DELETE FROM loyalty_accounts")
-        assert account_of(connection, ACCOUNT) == kept
+        db.execute("DELETE FROM loyalty_accounts")
+        assert account_of(db, ACCOUNT) == kept
 
 
 async def test_tier_maintenance_runs_a_few_accounts_a_transaction(
-    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     silver_with_few_points = [Entry("tier", tier="silver"), Entry("earn", "base", "Economy", Decimal(5))]
     for account_id in ("LY-1", "LY-2", "LY-3"):
         setup = functools.partial(
             append, account_id=account_id, message_id=f"setup-{account_id}", ticket_id=None, at="then"
         )
-        await store.execute(functools.partial(setup, entries=silver_with_few_points, before=fold([])))
-    batches = store.stats.batch_size.count
+        await store._write(functools.partial(setup, entries=silver_with_few_points, before=fold([])))
+    batches = store.stats().batch_size.count
     monkeypatch.setattr(loyalty_service, "MAINTENANCE_CHUNK", 2)
     service = LoyaltyService(store, load_loyalty_program(EXAMPLE_LOYALTY))
     assert await service.maintain_tiers() == [("LY-1", "member"), ("LY-2", "member"), ("LY-3", "member")]
-    assert store.stats.batch_size.count - batches == 2
+    assert store.stats().batch_size.count - batches == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ SALE = "01291/01/2026-11-02/5000"
 CENT = Decimal("0.01")
 DEDUCT = Program("p", "base", Decimal(1), "deduct", True)
 OFFSET = Program("p", "base", Decimal(1), "offset", True)
+pytestmark = pytest.mark.both_backends
 
 
 class Ledger:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from store.migrations import migrate
 from store.queries import TicketFilter, search_statement
-from store.schema import MIGRATIONS
-from store.writer import connect
+from store.sqlite.migrations import migrate
+from store.sqlite.schema import MIGRATIONS
+from store.sqlite.writer import connect
 
 
 class LateConnection(sqlite3.Connection):

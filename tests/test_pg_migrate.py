@@ -117,7 +117,7 @@ _BOOKKEEPING = {"_migrations", "schema_migrations"}
 @pytest.fixture
 async def sqlite_db(settings: Settings, store: SqliteStore) -> Path:
     """A SQLite database migrated by the gateway's own store."""
-    return settings.db_path
+    return Path(settings.db_path)
 
 
 def _sqlite_schema(path: Path) -> dict[str, Any]:

@@ -87,8 +87,9 @@ async def test_a_bad_field_is_named_in_the_problem(client: Client) -> None:
         headers=AS_ADMIN,
     )
     problem = await response.json(content_type="application/problem+json")
-    assert problem["detail"] == "issuer must be a non-empty string of at most 20 characters"
+    assert problem["detail"] == "issuer must be a code: a letter or digit, then up to 19 letters, digits, '_' or '-'"
     assert problem["issues"][0]["message"] == "issuer"
+    assert problem["issues"][0]["xpath"] == "/positive_id/issuer"
 
 
 async def test_till_endpoints_keep_xml_faults(client: Client) -> None:

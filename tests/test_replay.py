@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,9 +14,11 @@ import pytest
 from bench.make_queue import generate
 from gateway.cli import main
 from tests.conftest import EXAMPLES, ROOT
+from tests.dbaccess import commit_order, database
 from tests.serverproc import serving
 
 NONRECEIPTED = "SELECT subject, COUNT(*) FROM exceptions WHERE subject_kind = ? AND exception_type = 'nonreceipted-return' AND reversed_at IS NULL GROUP BY subject"
+pytestmark = pytest.mark.both_backends
 
 
 def replay_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, float]]:
@@ -25,14 +26,14 @@ def replay_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, di
     return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-def counts_by_subject(db: Path, kind: str) -> dict[str, int]:
-    with sqlite3.connect(db) as connection:
+def counts_by_subject(db: str, kind: str) -> dict[str, int]:
+    with database(db) as connection:
         return {subject: number for subject, number in connection.execute(NONRECEIPTED, (kind,))}
 
 
-def expected_cashiers(db: Path, expected: dict[str, dict[str, int]]) -> None:
+def expected_cashiers(db: str, expected: dict[str, dict[str, int]]) -> None:
     assert counts_by_subject(db, "cashier") == expected["cashiers"]
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         assert connection.execute(
             "SELECT COUNT(DISTINCT subject) FROM exceptions WHERE subject_kind = 'customer'"
         ).fetchone()[0] == len(expected["customers"])
@@ -42,9 +43,9 @@ def expected_cashiers(db: Path, expected: dict[str, dict[str, int]]) -> None:
         )
 
 
-def test_ten_thousand_replayed_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ten_thousand_replayed_twice(tmp_path: Path, db_location: str, capsys: pytest.CaptureFixture[str]) -> None:
     expected = generate(tmp_path / "queue", 10_000)
-    db = tmp_path / "gateway.db"
+    db = db_location
     code, first = replay_json(capsys, str(tmp_path / "queue"), "--db", str(db))
     assert code == 0 and (first["applied"], first["duplicates"]) == (10_000, 0)
     code, second = replay_json(capsys, str(tmp_path / "queue"), "--db", str(db))
@@ -53,9 +54,9 @@ def test_ten_thousand_replayed_twice(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(list((tmp_path / "queue").rglob("*.xml"))) == 10_000
 
 
-def test_killed_part_way_then_resumed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_killed_part_way_then_resumed(tmp_path: Path, db_location: str, capsys: pytest.CaptureFixture[str]) -> None:
     expected = generate(tmp_path / "queue", 10_000)
-    db, journal = tmp_path / "gateway.db", tmp_path / "queue.journal"
+    db, journal = db_location, tmp_path / "queue.journal"
     command = [
         sys.executable,
         "-m",
@@ -99,7 +100,7 @@ def _authorize_of(offline: str) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<AuthorizeReturnRequest xmlns="urn:returns-gateway:messages:v1">{inner}</AuthorizeReturnRequest>\n'
 
 
-def test_bad_and_out_of_order_queue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_and_out_of_order_queue(tmp_path: Path, db_location: str, capsys: pytest.CaptureFixture[str]) -> None:
     queue = tmp_path / "queue"
     (queue / "nested" / "deeper").mkdir(parents=True)
     (queue / "a-latest.xml").write_text(_offline(1, "2026-11-19T19:00:00Z"))
@@ -113,7 +114,7 @@ def test_bad_and_out_of_order_queue(tmp_path: Path, capsys: pytest.CaptureFixtur
         _offline(4, "2026-11-19T10:00:00Z").replace("<Currency>USD</Currency>", "<Currency>usd</Currency>", 1)
     )
     before = sorted(path.read_bytes() for path in queue.rglob("*.xml"))
-    db = tmp_path / "gateway.db"
+    db = db_location
     code, summary = replay_json(capsys, str(queue), "--db", str(db), "--batch-size", "1")
     assert code == 1 and (summary["applied"], summary["rejected"]) == (4, 3)
     rejects = tmp_path / "queue.rejects"
@@ -123,8 +124,8 @@ def test_bad_and_out_of_order_queue(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert any("XML_DTD_FORBIDDEN" in text for text in reasons.values())
     assert any("SCHEMA_INVALID" in text and "Currency" in text for text in reasons.values())
     assert sorted(path.read_bytes() for path in queue.rglob("*.xml")) == before
-    with sqlite3.connect(db) as connection:
-        order = [row[0] for row in connection.execute("SELECT message_id FROM messages ORDER BY rowid")]
+    with database(db) as connection:
+        order = [row[0] for row in connection.execute(f"SELECT message_id FROM messages ORDER BY {commit_order(db)}")]
         linked = connection.execute(
             "SELECT t.origin FROM final_results f JOIN tickets t USING (ticket_id) WHERE f.message_id = 'FINAL-ORDER-3'"
         ).fetchone()
@@ -133,9 +134,9 @@ def test_bad_and_out_of_order_queue(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_batch_document_and_stdin(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_location: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = tmp_path / "gateway.db"
+    db = db_location
     code, summary = replay_json(
         capsys, str(EXAMPLES / "batch_offline_queue.xml"), "--db", str(db), "--journal", str(tmp_path / "j")
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -15,11 +14,14 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.credentials import Credential, new_credential
 from gateway.settings import Settings, load_settings
+from tests.dbaccess import database
 from tests.hostile import Hostile, hostile_requests
 from tests.serverutil import EMPTY, Client, example, field, post, table_counts
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 HOSTILE = hostile_requests()
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_the_hostile_corpus_is_large_enough() -> None:
@@ -28,9 +30,9 @@ def test_the_hostile_corpus_is_large_enough() -> None:
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
 async def test_hostile_request_is_refused_and_writes_nothing(
-    aiohttp_client: ClientFactory, tmp_path: Path, hostile: Hostile
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str, hostile: Hostile
 ) -> None:
-    settings = load_settings(environ={}, db_path=tmp_path / "gateway.db")
+    settings = load_settings(environ={}, db_path=db_location)
     client = await aiohttp_client(create_app(settings))
     headers = {key: value for key, value in hostile.headers.items() if value} | {"Connection": "close"}
     response = await client.post("/v1/messages", data=io.BytesIO(hostile.body), headers=headers)
@@ -42,9 +44,9 @@ async def test_hostile_request_is_refused_and_writes_nothing(
 
 
 async def test_sql_metacharacters_in_free_text_are_stored_verbatim(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str
 ) -> None:
-    settings = load_settings(environ={}, db_path=tmp_path / "gateway.db")
+    settings = load_settings(environ={}, db_path=db_location)
     client = await aiohttp_client(create_app(settings))
     text = "Robert'); DROP TABLE tickets;--"
     status, answer = await post(
@@ -68,10 +70,10 @@ def key(credential: Credential, secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> Settings:
+def secured(tmp_path: Path, db_location: str) -> Settings:
     return load_settings(
         environ={},
-        db_path=tmp_path / "gateway.db",
+        db_path=db_location,
         credentials=(TILL, BASIC, ADMIN),
         rate_limit=1000.0,
         rate_burst=1000.0,
@@ -162,10 +164,10 @@ async def test_personal_data_is_masked_except_for_admins(client: Client) -> None
     assert admin_view["customer_clear"]["phone"] == "+1 512-555-0147"
 
 
-async def test_rate_limit_answers_429_with_retry_after(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
-    settings = load_settings(
-        environ={}, db_path=tmp_path / "g.db", credentials=(TILL,), rate_limit=0.05, rate_burst=2.0
-    )
+async def test_rate_limit_answers_429_with_retry_after(
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str
+) -> None:
+    settings = load_settings(environ={}, db_path=db_location, credentials=(TILL,), rate_limit=0.05, rate_burst=2.0)
     client = await aiohttp_client(create_app(settings))
     statuses = [(await client.get("/v1/tickets", headers=key(TILL, TILL_SECRET))).status for _ in range(3)]
     assert statuses[:2] == [200, 200] and statuses[2] == 429
@@ -175,22 +177,24 @@ async def test_rate_limit_answers_429_with_retry_after(aiohttp_client: ClientFac
     assert (await response.json())["code"] == "RATE_LIMITED"
 
 
-def test_purge_keeps_counts_and_drops_personal_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_purge_keeps_counts_and_drops_personal_data(
+    tmp_path: Path, db_location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gateway.cli import main
 
-    db = tmp_path / "gateway.db"
+    db = db_location
     assert main(["replay", str(tmp_path.parent / "none"), "--db", str(db)]) == 2
     queue = tmp_path / "queue"
     queue.mkdir()
     (queue / "one.xml").write_bytes(example("final_result_offline_no_ticket"))
     assert main(["replay", str(queue), "--db", str(db)]) == 0
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         connection.execute(
             "UPDATE tickets SET positive_id_display = 'x', customer_masked = '{}', customer_sealed = 'x'"
         )
     assert main(["purge", "--older-than", "0", "--db", str(db)]) == 0
     assert "removed personal data from 1 tickets" in capsys.readouterr().out
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         row = connection.execute("SELECT positive_id_display, customer_masked, customer_sealed FROM tickets").fetchone()
         assert row == (None, None, None)
         assert connection.execute("SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer'").fetchone()[0] == 1
@@ -208,8 +212,8 @@ def test_credentials_add_writes_only_a_salted_hash(tmp_path: Path, capsys: pytes
     assert credential.stores == ("01291", "01292") and credential.matches(secret) and not credential.matches("nope")
 
 
-async def test_slow_upload_times_out_with_408(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
-    settings = load_settings(environ={}, db_path=tmp_path / "gateway.db", body_timeout=0.5)
+async def test_slow_upload_times_out_with_408(aiohttp_client: ClientFactory, tmp_path: Path, db_location: str) -> None:
+    settings = load_settings(environ={}, db_path=db_location, body_timeout=0.5)
     client = await aiohttp_client(create_app(settings))
     reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
     writer.write(

@@ -1,4 +1,5 @@
-"""End to end through HTTP and a real SQLite file: the seed's journeys, retries, SOAP, restart, concurrency."""
+"""End to end through HTTP and a real database, SQLite and PostgreSQL: the seed's journeys, retries, SOAP, restart,
+concurrency."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.serverutil import SOAP11, SOAP12, Client, count, example, field, post
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 AUTH, FINAL = "/v1/returns/authorize", "/v1/returns/final-result"
+pytestmark = pytest.mark.both_backends
 
 
 async def authorize(client: Client, body: bytes) -> str:

@@ -13,7 +13,7 @@ from gateway.settings import Settings, load_settings
 def test_defaults_need_no_setup() -> None:
     settings = load_settings(environ={})
     assert settings == Settings()
-    assert settings.db_path == Path("returns-gateway.db") and settings.policy_path.name == "chain.xml"
+    assert settings.db_path == "returns-gateway.db" and settings.policy_path.name == "chain.xml"
 
 
 def test_file_then_environment_then_options(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_file_then_environment_then_options(tmp_path: Path) -> None:
     )
     environ = {"RETURNS_GATEWAY_PORT": "9100", "RETURNS_GATEWAY_HIGH_VALUE_RETURN": "250.50"}
     settings = load_settings(config, environ, workers=4)
-    assert (settings.port, settings.workers, settings.db_path) == (9100, 4, Path("/srv/a.db"))
+    assert (settings.port, settings.workers, settings.db_path) == (9100, 4, "/srv/a.db")
     assert settings.tracked_exceptions == ("manager-override",)
     assert settings.high_value_return == Decimal("250.50")
 

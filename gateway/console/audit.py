@@ -11,7 +11,6 @@ from aiohttp import web
 
 from gateway.console.base import field_text, render
 from gateway.keys import STORE
-from store import console_queries
 from store.console_queries import AuditFilter
 
 routes = web.RouteTableDef()
@@ -55,8 +54,8 @@ async def audit_page(request: web.Request) -> web.Response:
     offset = min(int(offset_text), 10_000_000) if offset_text.isdigit() else 0
     search, problem = _filter(values, offset)
     store = request.config_dict[STORE]
-    found = await store.query(console_queries.audit_page(search))
-    actors = await store.query(console_queries.audit_actors)
+    found = await store.audit_page(search)
+    actors = await store.audit_actors()
     kept = {name: value for name, value in values.items() if value}
     context = {
         "title": "Audit",

@@ -12,7 +12,6 @@ from gateway.console.base import PREFIX, SESSION, keeper, render, set_cookie, st
 from gateway.console.session import COOKIE, PRE_COOKIE
 from gateway.credentials import Credential
 from gateway.keys import STORE
-from store import console_queries
 
 routes = web.RouteTableDef()
 
@@ -66,7 +65,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         return _sign_in_form(request, message, 403)
     session, cookie = keeper(request).issue(credential.name)
     request[SESSION] = session
-    await request.config_dict[STORE].execute(console_queries.record_event(stamp(request), "console.sign-in", "console"))
+    await request.config_dict[STORE].record_event(stamp(request), "console.sign-in", "console")
     response = web.HTTPSeeOther(PREFIX + "/today")
     set_cookie(request, response, cookie)
     response.del_cookie(PRE_COOKIE, path=PREFIX)
@@ -77,9 +76,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 async def sign_out(request: web.Request) -> web.StreamResponse:
     session = request[SESSION]
     keeper(request).sign_out(session)
-    await request.config_dict[STORE].execute(
-        console_queries.record_event(stamp(request), "console.sign-out", "console")
-    )
+    await request.config_dict[STORE].record_event(stamp(request), "console.sign-out", "console")
     del request[SESSION]
     response = web.HTTPSeeOther(PREFIX + "/")
     response.del_cookie(COOKIE, path=PREFIX)

@@ -24,7 +24,6 @@ from handlers.errors import NotFoundError, PolicyInvalid
 from handlers.policy_model import PolicySet
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.service import simulate_policy
-from store import console_queries
 
 routes = web.RouteTableDef()
 PAGE = 50
@@ -148,8 +147,7 @@ def _summary(report: SimulationReport, offset: int) -> dict[str, Any]:
 
 async def _record(request: web.Request, version: str, detail: dict[str, Any]) -> None:
     """The run in the audit log under the signed-in credential (a simulation changes nothing else)."""
-    event = console_queries.record_event(stamp(request), "policy.simulate", f"policy/{version}", detail)
-    await request.config_dict[STORE].execute(event)
+    await request.config_dict[STORE].record_event(stamp(request), "policy.simulate", f"policy/{version}", detail)
 
 
 def _page(request: web.Request, context: dict[str, Any], status: int = 200) -> web.Response:

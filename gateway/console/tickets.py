@@ -13,7 +13,6 @@ from gateway.keys import SERVICE, STORE
 from handlers.decision_json import expand
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash, unseal
-from store import admin_queries, console_queries
 from store.queries import TicketFilter
 
 routes = web.RouteTableDef()
@@ -116,8 +115,8 @@ async def _ticket_page(request: web.Request, revealed: dict[str, object] | None)
     ticket = await _ticket(request, ticket_id)
     sealed = ticket.pop("customer_sealed", None)
     store = request.config_dict[STORE]
-    extras = await store.query(console_queries.ticket_extras(ticket_id))
-    lines = await store.query(console_queries.ticket_lines(ticket_id))
+    extras = await store.ticket_extras(ticket_id)
+    lines = await store.ticket_lines(ticket_id)
     context = {
         "title": f"Ticket {ticket_id}",
         "ticket": ticket,
@@ -141,10 +140,10 @@ async def ticket_customer(request: web.Request) -> web.Response:
     overrides or counts still needs the positive ID typed on the Customers page."""
     ticket = await _ticket(request, request.match_info["ticket_id"][:80])
     store = request.config_dict[STORE]
-    customer = await store.query(console_queries.ticket_customer_key(ticket["ticket_id"]))
+    customer = await store.ticket_customer_key(ticket["ticket_id"])
     if not customer:
         raise web.HTTPNotFound(reason="This ticket names no positive ID, so it has no customer history.")
-    history = await store.query(admin_queries.customer_history(customer))
+    history = await store.customer_history(customer)
     context = {"title": f"Customer {ticket['positive_id_display']}", "history": history, "pid_token": ""}
     return render(request, "customer.html", {**context, "from_ticket": ticket["ticket_id"]})
 
@@ -158,6 +157,7 @@ async def reveal(request: web.Request) -> web.Response:
     if not sealed:
         raise web.HTTPNotFound(reason="This ticket holds no customer details to reveal.")
     reason = field_text(request, "reason") or "not given"
-    event = console_queries.record_event(stamp(request), "ticket.reveal", f"ticket/{ticket_id}", {"reason": reason})
-    await request.config_dict[STORE].execute(event)
+    await request.config_dict[STORE].record_event(
+        stamp(request), "ticket.reveal", f"ticket/{ticket_id}", {"reason": reason}
+    )
     return await _ticket_page(request, unseal(request.config_dict[SERVICE].secret, sealed))

@@ -13,7 +13,6 @@ from aiohttp import web
 from gateway.console.base import field_text, render
 from gateway.console.charts import bars, day_columns
 from gateway.keys import STORE
-from store import console_queries
 
 routes = web.RouteTableDef()
 APPROVALS = ("Authorization", "ContingentAuthorization")
@@ -78,8 +77,7 @@ def _figures(data: dict[str, Any], start: date, end: date) -> dict[str, Any]:
 async def today_page(request: web.Request) -> web.Response:
     start, end, problem = _period(request)
     store_id = field_text(request, "store_id", 40) or None
-    job = console_queries.dashboard(start.isoformat(), end.isoformat(), store_id)
-    data = await request.config_dict[STORE].query(job)
+    data = await request.config_dict[STORE].dashboard(start.isoformat(), end.isoformat(), store_id)
     context = {
         "title": "Today",
         "start": start.isoformat(),

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from store.writer import lock_path, open_connection
+from store.sqlite.writer import lock_path, open_connection
 
 LOG = logging.getLogger("returns_gateway.store")
 INTERVAL_SECONDS = 0.25

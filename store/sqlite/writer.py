@@ -13,11 +13,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from store.stats import LATENCY_BOUNDS, SIZE_BOUNDS, Histogram
+from store.stats import StoreStats
 
 T = TypeVar("T")
 CACHE_KIB = 8_192
@@ -28,14 +27,6 @@ SHARED_PRAGMAS = ("busy_timeout=30000", f"cache_size=-{CACHE_KIB}", f"mmap_size=
 WRITER_CHECKPOINT_PAGES = 20_000
 Job = Callable[[sqlite3.Connection], Any]
 Queued = tuple[Job, "asyncio.Future[Any]"]
-
-
-@dataclass(slots=True)
-class WriterStats:
-    """For /metrics: commit latency and jobs per committed batch."""
-
-    commit_latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BOUNDS))
-    batch_size: Histogram = field(default_factory=lambda: Histogram(SIZE_BOUNDS))
 
 
 def lock_path(path: Path) -> Path:
@@ -69,9 +60,9 @@ class GroupWriter:
         self._connection: sqlite3.Connection | None = None
         self._lock: IO[str] | None = None
         self._task: asyncio.Task[None] | None = None
-        self.stats = WriterStats()
+        self.stats = StoreStats()
 
-    async def start(self, prepare: Callable[[sqlite3.Connection], None]) -> None:
+    async def start(self, prepare: Callable[[sqlite3.Connection], object]) -> None:
         loop = asyncio.get_running_loop()
         self._lock = lock_path(self._path).open("a")
         self._connection = await loop.run_in_executor(self._executor, connect, self._path)

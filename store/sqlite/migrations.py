@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from store.schema import MIGRATIONS
+from store.sqlite.schema import MIGRATIONS
 
 
 def statements(script: str) -> list[str]:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from store.writer import open_connection
+from store.sqlite.writer import open_connection
 
 T = TypeVar("T")
 
