@@ -275,4 +275,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX loyalty_purchases_account ON loyalty_purchases (account_id)
         """,
     ),
+    (
+        "0009_ticket_business_date",
+        """
+        CREATE INDEX tickets_business_date ON tickets (business_date)
+        """,
+    ),
 )
