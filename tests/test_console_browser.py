@@ -25,6 +25,8 @@ FRAUD_RULE = (
     '<Answer otherwise="true"/><Answer missing="true"/></Rule>'
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
@@ -38,10 +40,10 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(nonreceipted_rules=FRAUD_RULE))
-    return console_settings(tmp_path, policy_path=policy)
+    return console_settings(tmp_path, db_path=db_location, policy_path=policy)
 
 
 class Analyst:
