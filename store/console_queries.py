@@ -27,6 +27,31 @@ def record_event(stamp: Stamp, action: str, target: str, detail: dict[str, Any] 
     return job
 
 
+def sign_out_session(session_id: str, signed_out_at: str, forget_after: str) -> Job:
+    """Record a console session as signed out until `forget_after` (when its cookie has expired anyway), and
+    forget the sessions whose time has passed (ISO instants compared as text)."""
+
+    def job(db: Db) -> None:
+        db.execute("DELETE FROM console_signed_out WHERE forget_after < ?", (signed_out_at,))
+        db.execute(
+            "INSERT INTO console_signed_out (session_id, signed_out_at, forget_after) VALUES (?, ?, ?)"
+            " ON CONFLICT (session_id) DO NOTHING",
+            (session_id, signed_out_at, forget_after),
+        )
+
+    return job
+
+
+def session_signed_out(session_id: str) -> Job:
+    """Whether a console session was signed out (by any gateway sharing the database)."""
+
+    def job(db: Db) -> bool:
+        found = db.execute("SELECT 1 FROM console_signed_out WHERE session_id = ?", (session_id,)).fetchone()
+        return found is not None
+
+    return job
+
+
 def ticket_extras(ticket_id: str) -> Job:
     """A ticket's exceptions (with reversals) and the loyalty entries made for it, oldest first."""
 

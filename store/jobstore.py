@@ -173,6 +173,12 @@ class JobStore(ABC):
     async def record_event(self, stamp: Stamp, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
         await self._write(console_queries.record_event(stamp, action, target, detail))
 
+    async def sign_out_session(self, session_id: str, signed_out_at: str, forget_after: str) -> None:
+        await self._write(console_queries.sign_out_session(session_id, signed_out_at, forget_after))
+
+    async def session_signed_out(self, session_id: str) -> bool:
+        return bool(await self._read(console_queries.session_signed_out(session_id)))
+
     async def ticket_extras(self, ticket_id: str) -> dict[str, list[dict[str, Any]]]:
         return dict(await self._read(console_queries.ticket_extras(ticket_id)))
 

@@ -21,7 +21,9 @@ AS_ADMIN = {"X-API-Key": f"{ADMIN.name}.{ADMIN_SECRET}"}
 
 
 def console_settings(tmp_path: Path, **changes: Any) -> Settings:
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db", credentials=(ADMIN, TILL), **changes)
+    """Settings with an admin and a till credential, on a SQLite file under `tmp_path` unless `db_path` is given
+    (a path or a postgresql:// URL)."""
+    return load_settings(environ={}, **{"db_path": tmp_path / "gateway.db", **changes}, credentials=(ADMIN, TILL))
 
 
 def console_gateway(settings: Settings) -> web.Application:

@@ -3,7 +3,6 @@ freeze, pattern watches added and retired, revocation, and every change audited 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from gateway.settings import Settings
 from tests.consoleutil import ADMIN, AS_TILL, Client, console_gateway, console_settings, page_csrf, sign_in
+from tests.dbaccess import database
 from tests.policyutil import policy_xml
 from tests.serverutil import example, field
 
@@ -22,12 +22,14 @@ FRAUD_RULE = (
 )
 TYPED = {"pid_type": "DriversLicense", "pid_issuer": "TX", "pid_number": "TX09876543"}
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(nonreceipted_rules=FRAUD_RULE))
-    return console_settings(tmp_path, policy_path=policy)
+    return console_settings(tmp_path, db_path=db_location, policy_path=policy)
 
 
 @pytest.fixture
@@ -45,8 +47,11 @@ async def authorize(client: Client, message_id: str, reason: str) -> str:
 
 
 def audit(db: str | Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute("SELECT actor, action FROM audit_log WHERE action NOT LIKE 'console.%'").fetchall()
+    with database(db) as connection:
+        found = connection.execute(
+            "SELECT actor, action FROM audit_log WHERE action NOT LIKE 'console.%' ORDER BY entry_id"
+        ).fetchall()
+        return [(str(actor), str(action)) for actor, action in found]
 
 
 async def test_granted_override_is_used_by_the_next_denied_return(client: Client, settings: Settings) -> None:

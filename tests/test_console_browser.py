@@ -25,6 +25,8 @@ FRAUD_RULE = (
     '<Answer otherwise="true"/><Answer missing="true"/></Rule>'
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
@@ -38,10 +40,10 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(nonreceipted_rules=FRAUD_RULE))
-    return console_settings(tmp_path, policy_path=policy)
+    return console_settings(tmp_path, db_path=db_location, policy_path=policy)
 
 
 class Analyst:
@@ -84,7 +86,18 @@ class Analyst:
             raise AssertionError(f"{text!r} never shown; the page says: {self.page()[:500]}") from None
 
     def shot(self, name: str) -> None:
-        self.driver.save_screenshot(str(self.shots / f"{name}.png"))
+        """Save a screenshot of the page once it has loaded; a capture a busy machine let time out is tried again."""
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        for attempt in range(3):
+            WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            try:
+                self.driver.save_screenshot(str(self.shots / f"{name}.png"))
+                return
+            except TimeoutException:
+                if attempt == 2:
+                    raise
 
 
 async def till(session: ClientSession, base: str, message_id: str, reason: str) -> str:

@@ -4,7 +4,6 @@ credential refused, ticket search by positive ID and the audited reveal, and per
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -25,16 +24,19 @@ from tests.consoleutil import (
     page_csrf,
     sign_in,
 )
+from tests.dbaccess import database
 from tests.serverutil import example, field
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 NUMBER = "TX09876543"
 CLEAR_DATA = (NUMBER, "Dana Whitfield", "Whitfield", "512-555-0147", "Barton Springs", "C-7781204")
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return console_settings(tmp_path)
+def settings(tmp_path: Path, db_location: str) -> Settings:
+    return console_settings(tmp_path, db_path=db_location)
 
 
 @pytest.fixture
@@ -51,8 +53,9 @@ async def till_ticket(client: Client) -> str:
 
 
 def audit_actions(db: str | Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute("SELECT actor, action, target FROM audit_log ORDER BY entry_id").fetchall()
+    with database(db) as connection:
+        found = connection.execute("SELECT actor, action, target FROM audit_log ORDER BY entry_id").fetchall()
+        return [(str(actor), str(action), str(target)) for actor, action, target in found]
 
 
 async def test_signing_in_sets_a_strict_httponly_cookie_and_audits_it(client: Client, settings: Settings) -> None:

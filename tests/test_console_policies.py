@@ -4,7 +4,6 @@ and a stale page's activation refused with the 412 explained and nothing changed
 from __future__ import annotations
 
 import html
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from gateway.settings import Settings
 from tests.consoleutil import AS_ADMIN, Client, console_gateway, console_settings, page_csrf, sign_in
+from tests.dbaccess import database
 from tests.policyutil import policy_xml
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
@@ -22,12 +22,14 @@ FRAUD_RULE = (
     '<Answer otherwise="true"/><Answer missing="true"/></Rule>'
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml())
-    return console_settings(tmp_path, policy_path=policy)
+    return console_settings(tmp_path, db_path=db_location, policy_path=policy)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ async def client(aiohttp_client: ClientFactory, settings: Settings) -> Client:
 
 
 def active_version(db: str | Path) -> str:
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         return str(connection.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()[0])
 
 
@@ -86,6 +88,6 @@ async def test_upload_checks_the_file_and_stores_a_new_version(client: Client, s
     broken.add_field("policy", third.replace(b'code="D1"', b'code="NOPE"'), filename="p.xml")
     invalid = await client.post("/console/policies/upload", data=broken)
     assert invalid.status == 400 and "Not stored" in await invalid.text()
-    with sqlite3.connect(settings.db_path) as connection:
+    with database(settings.db_path) as connection:
         versions = [row[0] for row in connection.execute("SELECT version FROM policy_versions ORDER BY version")]
     assert versions == ["test-1", "test-2", "test-3"]

@@ -7,18 +7,22 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gateway.settings import Settings
 from tests.consoleutil import page_csrf, sign_in
+from tests.dbaccess import database
 from tests.serverutil import Client, table_counts
 from tests.test_simulation import DAY, SHORT_WINDOW, draft, publish, store_traffic
 
 SHORT = "2026.12-short"
 SAME = "2026.12-same"
 PERIOD = {"from": DAY.isoformat(), "to": DAY.isoformat()}
+
+pytestmark = pytest.mark.both_backends
 
 
 async def signed_in(client: Client) -> str:
@@ -37,7 +41,7 @@ def linked_tickets(page: str) -> list[str]:
 
 
 def audit_runs(db: str | Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db) as connection:
+    with database(db) as connection:
         return list(
             connection.execute(
                 "SELECT actor, target, after_json FROM audit_log WHERE action = 'policy.simulate' ORDER BY entry_id"

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -22,7 +22,7 @@ from gateway.console.formatting import Locales, format_day, format_moment, forma
 from gateway.console.session import COOKIE, DEFAULT_IDLE_SECONDS, Keeper, Session, console_key
 from gateway.credentials import Credential
 from gateway.errors import GatewayError
-from gateway.keys import SERVICE
+from gateway.keys import SERVICE, STORE
 from handlers.errors import DomainError
 from handlers.policy_model import PolicySet
 from store.records import Stamp
@@ -158,8 +158,8 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     if request.path in PUBLIC or request.path.startswith(PREFIX + "/static/"):
         return await handler(request)
     cookie_keeper = keeper(request)
-    session = cookie_keeper.read(request.cookies.get(COOKIE))
-    if session is None or not still_admin(request, session.name):
+    session = await live_session(request)
+    if session is None:
         if request.method == "GET":
             raise web.HTTPSeeOther(PREFIX + ("/?expired=1" if COOKIE in request.cookies else "/"))
         return _error(request, 401, "Your session has ended. Sign in again; nothing was changed.")
@@ -174,6 +174,27 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         _, value = cookie_keeper.issue(request[SESSION].name, request[SESSION].session_id)
         set_cookie(request, response, value)
     return response
+
+
+async def live_session(request: web.Request) -> Session | None:
+    """The session of the request's cookie: valid, not idle too long, of a credential that is still an admin, and
+    not signed out here or by any gateway sharing the database."""
+    cookie_keeper = keeper(request)
+    session = cookie_keeper.read(request.cookies.get(COOKIE))
+    if session is None or not still_admin(request, session.name):
+        return None
+    if await request.config_dict[STORE].session_signed_out(session.session_id):
+        cookie_keeper.sign_out(session)
+        return None
+    return session
+
+
+async def end_session(request: web.Request, session: Session) -> None:
+    """End a session on every gateway sharing the database, kept until its cookie would have expired anyway."""
+    keeper(request).sign_out(session)
+    now = datetime.fromtimestamp(state(request).clock(), UTC)
+    forget_after = now + timedelta(seconds=state(request).idle_seconds, days=1)
+    await request.config_dict[STORE].sign_out_session(session.session_id, now.isoformat(), forget_after.isoformat())
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:

@@ -2,7 +2,8 @@
 
 The cookie carries the credential name, a random session id and the moment it was last used, signed with a key
 derived from the gateway's secret, so every worker process accepts it. Each request refreshes the moment; a cookie
-idle for longer than the limit, or signed out in this process, is refused.
+idle for longer than the limit is refused, and so is a signed-out one: the sign-out is recorded in the database,
+which every worker asks (see gateway.console.base.live_session), and remembered here.
 """
 
 from __future__ import annotations

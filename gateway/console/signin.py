@@ -8,7 +8,7 @@ import secrets
 from aiohttp import web
 
 from gateway.auth import GUARD
-from gateway.console.base import PREFIX, SESSION, keeper, render, set_cookie, stamp, still_admin
+from gateway.console.base import PREFIX, SESSION, end_session, keeper, live_session, render, set_cookie, stamp
 from gateway.console.session import COOKIE, PRE_COOKIE
 from gateway.credentials import Credential
 from gateway.keys import STORE
@@ -32,8 +32,7 @@ def _sign_in_form(request: web.Request, message: str = "", status: int = 200) ->
 
 @routes.get("/")
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
-    session = keeper(request).read(request.cookies.get(COOKIE))
-    if session is not None and still_admin(request, session.name):
+    if await live_session(request) is not None:
         raise web.HTTPSeeOther(PREFIX + "/today")
     return _sign_in_form(request)
 
@@ -74,8 +73,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/sign-out")
 async def sign_out(request: web.Request) -> web.StreamResponse:
-    session = request[SESSION]
-    keeper(request).sign_out(session)
+    await end_session(request, request[SESSION])
     await request.config_dict[STORE].record_event(stamp(request), "console.sign-out", "console")
     del request[SESSION]
     response = web.HTTPSeeOther(PREFIX + "/")

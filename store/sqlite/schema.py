@@ -275,4 +275,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX loyalty_purchases_account ON loyalty_purchases (account_id)
         """,
     ),
+    (
+        "0009_ticket_business_date",
+        """
+        CREATE INDEX tickets_business_date ON tickets (business_date)
+        """,
+    ),
+    (
+        "0010_console_signed_out",
+        """
+        CREATE TABLE console_signed_out (
+            session_id TEXT PRIMARY KEY,
+            signed_out_at TEXT NOT NULL,
+            forget_after TEXT NOT NULL
+        );
+        CREATE INDEX console_signed_out_forget ON console_signed_out (forget_after)
+        """,
+    ),
 )
