@@ -20,7 +20,9 @@ from lxml import etree
 from gateway.app import create_app
 from gateway.cli import main
 from gateway.credentials import new_credential
+from gateway.schemas import default_registry
 from gateway.settings import load_settings
+from tests.conftest import EXAMPLES
 from tests.dbcounts import changed, every_table
 from tests.serverproc import free_port
 from tests.serverutil import SOAP12, example, field, soap
@@ -384,3 +386,21 @@ def test_replay_resumes_from_a_journal_with_torn_and_garbage_lines(
     assert [json.loads(line)["id"] for line in lines[-2:]] == ["EDGE-JOURNAL-0", "EDGE-JOURNAL-1"]
     assert main(["replay", str(queue), "--db", str(db), "--resume"]) == 0
     assert "0 applied, 0 duplicates, 0 rejected, 0 failed, 2 skipped" in capsys.readouterr().out
+
+
+# --- loyalty activity ------------------------------------------------------------------------------------------
+
+
+def test_a_purchase_whose_acknowledgement_could_not_carry_the_account_is_400(gateway: Running) -> None:
+    """Each value was within its type, but the acknowledgement answered points beyond its own (14 digits)."""
+    purchase = (EXAMPLES.parent / "loyalty" / "purchase_two_ties.xml").read_bytes()
+    line = b'<Line><LineNumber>2</LineNumber><ItemId>X</ItemId><Quantity>1</Quantity><Amount>999999999999.99</Amount><Points account="base" source="Economy">999999999999.99</Points></Line>'
+    body = purchase.replace(b"LOY-PURCHASE-0001", b"EDGE-LOY-1").replace(b"LY-0048812", b"LY-EDGE-1")
+    before = every_table(gateway.db)
+    status, text = gateway.post("/v1/loyalty/activity", body.replace(b"</Line>", b"</Line>" + line * 2, 1))
+    assert (status, code_of(text)) == (400, "VALUE_OUT_OF_RANGE"), text
+    assert _issue_paths(text) == ["/LoyaltyActivity"]
+    assert changed(before, every_table(gateway.db)) == {}
+    status, text = gateway.post("/v1/loyalty/activity", body)
+    assert status == 200, text
+    default_registry().validate(etree.fromstring(text.encode()))
