@@ -404,3 +404,27 @@ def test_a_purchase_whose_acknowledgement_could_not_carry_the_account_is_400(gat
     status, text = gateway.post("/v1/loyalty/activity", body)
     assert status == 200, text
     default_registry().validate(etree.fromstring(text.encode()))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["send", "--to", "http://[::1", "m.xml"],
+        ["send", "--to", "http://gateway:port", "m.xml"],
+        ["send", "--to", "http://a b/", "m.xml"],
+        ["send", "--to", "", "m.xml"],
+        ["send", "--wait", "nan", "m.xml"],
+        ["send", "--wait", "1e999", "m.xml"],
+        ["replay", "--to", "://nohost", "queue"],
+        ["admin", "--url", "http://127.0.0.1:99999", "policy", "list"],
+    ],
+)
+def test_commands_refuse_a_malformed_gateway_address_as_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """These crashed with ValueError or InvalidURL (exit 1, as if the gateway had refused), or waited for ever."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument" in err and "Traceback" not in err and "ValueError" not in err
