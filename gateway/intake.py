@@ -41,6 +41,26 @@ class BadContentEncoding(GatewayError):
     http_status = 400
 
 
+class UnsupportedContentEncoding(GatewayError):
+    code = "CONTENT_ENCODING_UNSUPPORTED"
+    http_status = 415
+
+
+CONTENT_CODINGS = frozenset({"", "identity", "gzip", "deflate"})
+
+
+def check_content_encoding(request: web.Request) -> None:
+    """One content coding the gateway decodes (gzip or deflate), or none: anything else (compress, br, a list of
+    codings) would reach the parser undecoded, so it is refused rather than read as plain XML."""
+    given = request.headers.getall("Content-Encoding", [])
+    coding = given[0].strip().lower() if len(given) == 1 else ",".join(given)
+    if coding not in CONTENT_CODINGS:
+        raise UnsupportedContentEncoding(
+            f"Content-Encoding {coding[:40]!r} is not accepted; send gzip, deflate or none",
+            (Issue("accepted content codings: gzip, deflate, identity", xpath="Content-Encoding"),),
+        )
+
+
 async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
     """The body, decompressed (gzip, deflate) and counted as it arrives: too large or too slow is refused."""
     chunks, size = [], 0
@@ -66,6 +86,7 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
     if content_type not in XML_TYPES:
         raise UnsupportedMediaType(f"content type {content_type!r} is not XML; send application/xml")
     check_charset(request.charset)
+    check_content_encoding(request)
     body = await read_body(request, limits.max_bytes, timeout)
     if body.strip():
         check_charset_agrees(request.charset, body)
