@@ -14,12 +14,13 @@ from gateway.encodings import check_charset, check_charset_agrees
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
 from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
-from gateway.soap import Soap, SoapRefusal, claimed_version, unwrap
+from gateway.soap import Soap, SoapRefusal, SoapVersionMismatch, claimed_version, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/soap+xml"})
 SOAP_KEY = web.RequestKey("soap", Soap)
 PLAIN_KEY = web.RequestKey("plain", bool)
+SOAP_ONLY_KEY = web.RequestKey("soap_only", bool)  # set at the SOAP address, which takes envelopes only
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,11 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
         if error.version is not None:
             request[SOAP_KEY] = error.version
         raise
+    if soap is None and request.get(SOAP_ONLY_KEY):
+        version = request.get(SOAP_KEY) or Soap.V11
+        found = etree.QName(root).localname
+        refusal = f"the SOAP address takes a {version.label} Envelope, not a {found}"
+        raise SoapVersionMismatch(refusal, (Issue(found, root.sourceline),), version)
     if soap is not None:
         request[SOAP_KEY] = soap
     else:
