@@ -1,5 +1,6 @@
 """The last day of the calendar, where arithmetic on it overflows: a count frozen until 9999-12-31, the console's
-audit up to that day, a purge older than any date. Each used to be a 500 (or a crash of the command line)."""
+audit up to that day, a purge older than any date; and console forms that cannot be read. Each used to be a 500
+(or a crash of the command line)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,25 @@ def test_purge_older_than_the_calendar_is_a_usage_error(tmp_path: Path, capsys: 
     assert main(["purge", "--older-than", "99999999", "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "--older-than 99999999" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("multipart/form-data", b"garbage", 400),  # no boundary
+        ("multipart/form-data; boundary=zz", b"--zz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--zz--\r\n", 400),
+        ("application/x-www-form-urlencoded", b"csrf=%ff%fe&name=x", 403),  # a token that is not ASCII
+    ],
+    ids=["multipart-without-boundary", "multipart-field-without-name", "csrf-not-ascii"],
+)
+async def test_console_forms_that_cannot_be_read_are_refused_not_500(
+    client: Client, tmp_path: Path, content_type: str, body: bytes, status: int
+) -> None:
+    before = every_table(tmp_path / "gateway.db")
+    response = await client.post("/console/sign-in", data=body, headers={"Content-Type": content_type})
+    assert response.status == status, (await response.text())[:300]
+    assert "text/html" in response.headers["Content-Type"]
+    assert (await sign_in(client)).status == 303
+    response = await client.post("/console/overrides", data=body, headers={"Content-Type": content_type})
+    assert response.status == status, (await response.text())[:300]
+    assert changed(before, every_table(tmp_path / "gateway.db")) == {"audit_log": (0, 1)}  # the sign-in only
