@@ -168,6 +168,8 @@ ADMIN_REFUSALS = [
     ("watch-item-and-node", "/v1/admin/pattern-watches", _json({**WATCH, "node_id": "N1"}), "/item_id"),
     ("watch-reversed", "/v1/admin/pattern-watches", _json({**WATCH, "return_from": "2027-01-01"}), "/return_to"),
     ("simulate-week-date", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-W01-1", "to": "2026-12-31"}), "/from"),
+    ("simulate-store-not-an-id", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-01-01", "to": "2026-12-31", "stores": ["01291", "' OR 1=1 --"]}), "/stores/1"),
+    ("simulate-too-many-stores", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-01-01", "to": "2026-12-31", "stores": [f"S{n}" for n in range(1001)]}), "/stores"),
 ]  # fmt: skip
 
 
