@@ -430,3 +430,26 @@ def test_commands_refuse_a_malformed_gateway_address_as_a_usage_error(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "error: argument" in err and "Traceback" not in err and "ValueError" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'<!DOCTYPE x [<!ENTITY a "b">]><PolicySet/>', "XML_DTD_FORBIDDEN"),
+        (b"", "XML_MALFORMED"),
+        (b'<PolicySet xmlns="urn:returns-gateway:policy:v1" ' + b"a" * 2000 + b'="1"/>', "XML_NAME_TOO_LONG"),
+    ],
+    ids=["dtd", "empty", "long-name"],
+)
+def test_a_policy_refused_as_a_document_still_names_where(gateway: Running, body: bytes, code: str) -> None:
+    """Refusals of the whole document came with no issue at all, so no location."""
+    before = every_table(gateway.db)
+    status, _, answer = gateway.send(
+        "PUT", "/v1/admin/policies/edge-1", body, {"Content-Type": "application/xml", "X-API-Key": KEYS["admin"]}
+    )
+    assert status == 400, answer[:300]
+    problem = problem_of(answer)
+    issues = problem["issues"]
+    assert problem["code"] == "POLICY_INVALID" and isinstance(issues, list) and issues, problem
+    assert issues[0]["line"] == 1 and f"[{code}]" in issues[0]["message"]
+    assert changed(before, every_table(gateway.db)) == {}
