@@ -23,6 +23,9 @@ from store.open import open_store
 T = TypeVar("T")
 
 
+MAX_AGE_DAYS = 36_500  # a century: older than that, nothing was ever recorded
+
+
 def _credentials_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     credentials = commands.add_parser("credentials", help="manage caller credentials")
     actions = credentials.add_subparsers(dest="credentials_command", required=True, metavar="ACTION")
@@ -117,8 +120,8 @@ def without_credential(text: str, name: str) -> str:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    if args.older_than < 0:
-        raise CliError(f"--older-than {args.older_than}: give 0 or more days")
+    if not 0 <= args.older_than <= MAX_AGE_DAYS:
+        raise CliError(f"--older-than {args.older_than}: give 0 to {MAX_AGE_DAYS} days")
     database(args.db, must_exist=True)
     cutoff = (datetime.now(UTC) - timedelta(days=args.older_than)).date()
     purged = asyncio.run(_purge(args.db, cutoff.isoformat()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,6 +23,29 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def gateway_url(text: str) -> str:
+    """An argparse type: the address of a gateway, http:// or https:// with a host and a valid port."""
+    try:
+        parts = urllib.parse.urlsplit(text) if text.isprintable() and " " not in text else None
+        port = parts.port if parts is not None else None
+    except ValueError:  # a port that is not a number from 0 to 65535, or a malformed IPv6 address
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a gateway address such as http://127.0.0.1:8080")
+    return text
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds from 0 to 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:  # also refuses nan and infinities
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
+    return value
 
 
 class HelpFormatter(argparse.HelpFormatter):

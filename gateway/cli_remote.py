@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.cli_checks import CliError
+from gateway.cli_checks import CliError, gateway_url
 from gateway.policies import load_policy_file
 from handlers.errors import PolicyInvalid
 
@@ -54,6 +54,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--url",
+        type=gateway_url,
         default=os.environ.get("RETURNS_GATEWAY_URL", "http://127.0.0.1:8080"),
         help="the gateway (default: RETURNS_GATEWAY_URL, else http://127.0.0.1:8080)",
     )

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from gateway.cli_checks import gateway_url
 from gateway.heap import settled
 from gateway.replay_journal import Journal
 from gateway.replay_queue import Queued, read_queue
@@ -36,7 +37,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("queue", metavar="QUEUE", help="directory, batch document, or - for stdin")
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--to", metavar="URL", help="post to a running gateway, e.g. http://127.0.0.1:8080")
+    where.add_argument(
+        "--to", metavar="URL", type=gateway_url, help="post to a running gateway, e.g. http://127.0.0.1:8080"
+    )
     where.add_argument(
         "--db", metavar="DB", help="apply straight into this gateway database (a SQLite file or postgresql:// URL)"
     )

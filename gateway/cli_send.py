@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from gateway.cli_checks import FAILURE, USAGE, CliError
+from gateway.cli_checks import FAILURE, USAGE, CliError, gateway_url, seconds
 from gateway.errors import GatewayError
 from gateway.schemas import MESSAGES_NS
 from gateway.soap import Soap
@@ -40,6 +40,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--to",
         metavar="URL",
+        type=gateway_url,
         default=os.environ.get("RETURNS_GATEWAY_URL", DEFAULT_URL),
         help=f"the gateway (default: RETURNS_GATEWAY_URL, else {DEFAULT_URL})",
     )
@@ -52,7 +53,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="NAME.SECRET (default: RETURNS_GATEWAY_API_KEY; none when the gateway has no credentials)",
     )
     parser.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for the gateway to be ready"
+        "--wait", type=seconds, default=0.0, metavar="SECONDS", help="wait this long for the gateway to be ready"
     )
     parser.set_defaults(run=run)
 

@@ -64,7 +64,7 @@ _DOMAIN_PLACES = {
     "TICKET_NOT_FOUND": ("TicketId", "OfflineRequest/TicketId"),
     "TICKET_VOIDED": ("TicketId", "OfflineRequest/TicketId"),
     "STORE_MISMATCH": ("TicketId", "OfflineRequest/TicketId", "OfflineRequest/StoreId"),
-    "MESSAGE_INVALID": ("OfflineRequest/MessageId", "OfflineRequest"),
+    "MESSAGE_INVALID": ("OfflineRequest/MessageId", "TicketId", "OfflineRequest"),
 }
 
 

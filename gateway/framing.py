@@ -25,6 +25,7 @@ _CODES: tuple[tuple[type[BaseException], str], ...] = (
     (http_exceptions.LineTooLong, "HTTP_LINE_TOO_LONG"),
     (http_exceptions.InvalidHeader, "HTTP_HEADER_INVALID"),
     (http_exceptions.BadStatusLine, "HTTP_REQUEST_LINE_INVALID"),
+    (http_exceptions.ContentEncodingError, "CONTENT_ENCODING_UNSUPPORTED"),
 )
 _MESSAGES = {
     "HTTP_METHOD_UNKNOWN": "the request method is not an HTTP method the gateway knows",
@@ -34,6 +35,7 @@ _MESSAGES = {
     "HTTP_HEADER_INVALID": "a header is not valid HTTP",
     "HTTP_REQUEST_LINE_INVALID": "the request line is not valid HTTP",
     "HTTP_FRAMING_INVALID": "the request has both Content-Length and Transfer-Encoding",
+    "CONTENT_ENCODING_UNSUPPORTED": "the Content-Encoding is not one the gateway decodes (gzip, deflate or none)",
 }
 
 

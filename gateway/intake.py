@@ -14,12 +14,13 @@ from gateway.encodings import check_charset, check_charset_agrees
 from gateway.errors import GatewayError, Issue, TooLarge, UnknownMessage, UnsupportedMediaType
 from gateway.framing import FramingError
 from gateway.schemas import SchemaRegistry
-from gateway.soap import Soap, SoapRefusal, claimed_version, unwrap
+from gateway.soap import Soap, SoapRefusal, SoapVersionMismatch, claimed_version, unwrap
 from gateway.xmlio import ParseLimits, parse_xml
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/soap+xml"})
 SOAP_KEY = web.RequestKey("soap", Soap)
 PLAIN_KEY = web.RequestKey("plain", bool)
+SOAP_ONLY_KEY = web.RequestKey("soap_only", bool)  # set at the SOAP address, which takes envelopes only
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,26 @@ class BodyTimeout(GatewayError):
 class BadContentEncoding(GatewayError):
     code = "CONTENT_ENCODING_INVALID"
     http_status = 400
+
+
+class UnsupportedContentEncoding(GatewayError):
+    code = "CONTENT_ENCODING_UNSUPPORTED"
+    http_status = 415
+
+
+CONTENT_CODINGS = frozenset({"", "identity", "gzip", "deflate"})
+
+
+def check_content_encoding(request: web.Request) -> None:
+    """One content coding the gateway decodes (gzip or deflate), or none: anything else (compress, br, a list of
+    codings) would reach the parser undecoded, so it is refused rather than read as plain XML."""
+    given = request.headers.getall("Content-Encoding", [])
+    coding = given[0].strip().lower() if len(given) == 1 else ",".join(given)
+    if coding not in CONTENT_CODINGS:
+        raise UnsupportedContentEncoding(
+            f"Content-Encoding {coding[:40]!r} is not accepted; send gzip, deflate or none",
+            (Issue("accepted content codings: gzip, deflate, identity", xpath="Content-Encoding"),),
+        )
 
 
 async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
@@ -66,6 +87,7 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
     if content_type not in XML_TYPES:
         raise UnsupportedMediaType(f"content type {content_type!r} is not XML; send application/xml")
     check_charset(request.charset)
+    check_content_encoding(request)
     body = await read_body(request, limits.max_bytes, timeout)
     if body.strip():
         check_charset_agrees(request.charset, body)
@@ -76,6 +98,11 @@ async def read_message(request: web.Request, registry: SchemaRegistry, limits: P
         if error.version is not None:
             request[SOAP_KEY] = error.version
         raise
+    if soap is None and request.get(SOAP_ONLY_KEY):
+        version = request.get(SOAP_KEY) or Soap.V11
+        found = etree.QName(root).localname
+        refusal = f"the SOAP address takes a {version.label} Envelope, not a {found}"
+        raise SoapVersionMismatch(refusal, (Issue(found, root.sourceline),), version)
     if soap is not None:
         request[SOAP_KEY] = soap
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.dispatch import local_path
+from gateway.dispatch import DomainRefusal, local_path
 from gateway.errors import Issue, NotFound, UnknownMessage, ValueOutOfRange
 from gateway.intake import read_message
 from gateway.keys import LOYALTY, SCHEMAS, SETTINGS
@@ -12,6 +12,7 @@ from gateway.params import no_parameters
 from gateway.soap import wrap
 from gateway.views import DUPLICATE_HEADER
 from gateway.xmlio import ParseLimits
+from handlers.errors import DomainError
 from handlers.loyalty_xml import read_activity
 
 routes = web.RouteTableDef()
@@ -30,7 +31,10 @@ async def activity(request: web.Request) -> web.Response:
     except (ValueError, ArithmeticError) as exc:
         issue = Issue(str(exc), intake.element.sourceline, None, local_path(intake.element))
         raise ValueOutOfRange("a value of the LoyaltyActivity cannot be held", (issue,)) from None
-    answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
+    try:
+        answer = await request.app[LOYALTY].activity(message_id, account_id, purchase, event)
+    except DomainError as error:
+        raise DomainRefusal(error, intake.element) from None
     headers = {DUPLICATE_HEADER: "true"} if answer.duplicate else {}
     if intake.soap is not None:
         body, content_type = wrap(answer.body, intake.soap), intake.soap.content_type

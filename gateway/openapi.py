@@ -258,7 +258,7 @@ PATHS: dict[str, Any] = {
                 **{
                     "from": _DATE,
                     "to": _DATE,
-                    "stores": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 20}},
+                    "stores": {"type": "array", "maxItems": 1000, "items": _ID},
                     "limit": {"type": "integer", "minimum": 0, "maximum": 1000},
                     "offset": {"type": "integer", "minimum": 0},
                 },

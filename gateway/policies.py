@@ -40,7 +40,8 @@ def load_policy_bytes(data: bytes, registry: SchemaRegistry | None = None) -> Po
         registry.validate(root, data)
     except GatewayError as exc:
         found = tuple(Problem(f"{issue.xpath or ''} {issue.message}".strip(), issue.line) for issue in exc.issues)
-        raise PolicyInvalid(exc.message, found) from None
+        # a refusal of the document as a whole (a DTD, an empty body, a parser cap) names it from its first line
+        raise PolicyInvalid(exc.message, found or (Problem(f"{exc.message} [{exc.code}]", 1),)) from None
     try:
         policy_set, reading_problems = read_policy_set(root)
     except (ValueError, ArithmeticError) as exc:  # a schema-valid value the model cannot hold (a zoned xs:date)

@@ -11,12 +11,13 @@ from aiohttp import web
 from gateway.errors import ContentInvalid, GatewayError
 from gateway.jsonbody import field_issue, parse_object
 from gateway.keys import ADMIN, SCHEMAS, STORE
-from gateway.params import DAY, path_id
+from gateway.params import DAY, ID, ID_TEXT, path_id
 from gateway.policies import load_policy_bytes
 from handlers.simulation.service import simulate_policy
 
 routes = web.RouteTableDef()
 MAX_DAYS = 3660
+MAX_STORES = 1000
 
 
 class PolicyActive(GatewayError):
@@ -56,8 +57,11 @@ def _day(body: dict[str, Any], name: str) -> date:
 
 def _stores(body: dict[str, Any]) -> tuple[str, ...]:
     value = body.get("stores", [])
-    if not isinstance(value, list) or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in value):
-        raise ContentInvalid("'stores' must be a list of store ids", (field_issue("stores"),))
+    if not isinstance(value, list) or len(value) > MAX_STORES:
+        raise ContentInvalid(f"'stores' must be a list of at most {MAX_STORES} store ids", (field_issue("stores"),))
+    for position, store in enumerate(value):
+        if not isinstance(store, str) or not ID.fullmatch(store):
+            raise ContentInvalid(f"'stores' holds store ids: {ID_TEXT}", (field_issue("stores", str(position)),))
     return tuple(value)
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.errors import NotFound, ParameterInvalid
-from gateway.intake import SOAP_KEY
+from gateway.intake import SOAP_KEY, SOAP_ONLY_KEY
 from gateway.params import no_parameters
 from gateway.schemas import MESSAGES_NS, schema_files
 from gateway.soap import Soap
@@ -112,7 +112,13 @@ def document(base_url: str) -> str:
 
 
 routes = web.RouteTableDef()
-routes.post(SOAP_PATH)(messages)
+
+
+@routes.post(SOAP_PATH)
+async def soap_messages(request: web.Request) -> web.StreamResponse:
+    """Either message in a SOAP envelope: a document that is not an envelope is a VersionMismatch here."""
+    request[SOAP_ONLY_KEY] = True
+    return await messages(request)
 
 
 @web.middleware

@@ -53,6 +53,12 @@ class StoreMismatch(DomainError):
     kind = "conflict"
 
 
+class AmountOutOfRange(DomainError):
+    """A message whose outcome the answer cannot carry (an amount beyond its type): refused, nothing written."""
+
+    code = "VALUE_OUT_OF_RANGE"
+
+
 class DuplicateConflict(DomainError):
     code = "DUPLICATE_CONFLICT"
     kind = "conflict"

@@ -71,7 +71,7 @@ class CountOverride:
         """The first day whose exceptions count on top of `value` (the day after the freeze ends, or after the
         reset)."""
         last_held = self.until if self.kind is CountOverrideKind.FREEZE and self.until else self.set_on
-        return last_held + timedelta(days=1)
+        return last_held + timedelta(days=1) if last_held < date.max else date.max  # frozen to the calendar's end
 
 
 @dataclass(frozen=True, slots=True)

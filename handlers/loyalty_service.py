@@ -6,8 +6,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from handlers.errors import AmountOutOfRange
 from handlers.loyalty import Account, Entry, Program, Purchase, event_entries, maintenance, purchase_entries
 from handlers.loyalty_xml import ack_to_xml
 from handlers.service import Answer, serialize
@@ -32,6 +34,7 @@ class LoyaltyService:
             return event_entries(program, account, event or ""), None
 
         def render(account: Account) -> bytes:
+            _check_ack_range(account)
             return serialize(ack_to_xml(message_id, account_id, account))
 
         fingerprint = hashlib.sha256(repr((account_id, purchase, event)).encode("utf-8")).hexdigest()
@@ -54,3 +57,17 @@ class LoyaltyService:
             chunk = accounts[start : start + MAINTENANCE_CHUNK]
             demoted += await self.store.maintain_loyalty(chunk, lambda account: maintenance(program, account), at)
         return demoted
+
+
+ACK_LIMIT = Decimal(10) ** 12  # the acknowledgement's amounts: 14 digits, 2 of them decimals
+
+
+def _check_ack_range(account: Account) -> None:
+    """Refuse an activity after which the acknowledgement could not carry the account (its transaction is undone)."""
+    figures = {**{f"points {name}": value for name, value in account.points.items()}}
+    figures.update({"balance toward reward": account.balance, "rewards issued": account.rewards})
+    for name, value in figures.items():
+        if abs(value) >= ACK_LIMIT:
+            raise AmountOutOfRange(
+                f"the account's {name} would be {value:,.2f}, beyond the {ACK_LIMIT:,.0f} an acknowledgement can carry"
+            )

@@ -243,12 +243,17 @@ class ReturnsService:
 
 
 def _check_offline(result: FinalResult) -> None:
-    """A final result names its ticket, or carries the OfflineRequest of the same store to open one from; the
-    OfflineRequest is a message of its own, under another message id."""
+    """A final result names its ticket, or (not and) carries the OfflineRequest of the same store to open one from;
+    the OfflineRequest is a message of its own, under another message id."""
     request = result.offline_request
     if request is not None and request.header.message_id == result.header.message_id:
         raise MessageInvalid(
             f"the OfflineRequest needs a message id of its own; {request.header.message_id} is the final result's"
+        )
+    if result.ticket_id is not None and request is not None:
+        raise MessageInvalid(
+            f"the final result names ticket {result.ticket_id} and carries an OfflineRequest: the OfflineRequest is"
+            " for a return done offline, without a ticket; send one or the other"
         )
     if result.ticket_id is not None:
         return

@@ -20,7 +20,9 @@ from lxml import etree
 from gateway.app import create_app
 from gateway.cli import main
 from gateway.credentials import new_credential
+from gateway.schemas import default_registry
 from gateway.settings import load_settings
+from tests.conftest import EXAMPLES
 from tests.dbcounts import changed, every_table
 from tests.serverproc import free_port
 from tests.serverutil import SOAP12, example, field, soap
@@ -166,6 +168,8 @@ ADMIN_REFUSALS = [
     ("watch-item-and-node", "/v1/admin/pattern-watches", _json({**WATCH, "node_id": "N1"}), "/item_id"),
     ("watch-reversed", "/v1/admin/pattern-watches", _json({**WATCH, "return_from": "2027-01-01"}), "/return_to"),
     ("simulate-week-date", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-W01-1", "to": "2026-12-31"}), "/from"),
+    ("simulate-store-not-an-id", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-01-01", "to": "2026-12-31", "stores": ["01291", "' OR 1=1 --"]}), "/stores/1"),
+    ("simulate-too-many-stores", "/v1/admin/policies/2026.11-1/simulate", _json({"from": "2026-01-01", "to": "2026-12-31", "stores": [f"S{n}" for n in range(1001)]}), "/stores"),
 ]  # fmt: skip
 
 
@@ -384,3 +388,68 @@ def test_replay_resumes_from_a_journal_with_torn_and_garbage_lines(
     assert [json.loads(line)["id"] for line in lines[-2:]] == ["EDGE-JOURNAL-0", "EDGE-JOURNAL-1"]
     assert main(["replay", str(queue), "--db", str(db), "--resume"]) == 0
     assert "0 applied, 0 duplicates, 0 rejected, 0 failed, 2 skipped" in capsys.readouterr().out
+
+
+# --- loyalty activity ------------------------------------------------------------------------------------------
+
+
+def test_a_purchase_whose_acknowledgement_could_not_carry_the_account_is_400(gateway: Running) -> None:
+    """Each value was within its type, but the acknowledgement answered points beyond its own (14 digits)."""
+    purchase = (EXAMPLES.parent / "loyalty" / "purchase_two_ties.xml").read_bytes()
+    line = b'<Line><LineNumber>2</LineNumber><ItemId>X</ItemId><Quantity>1</Quantity><Amount>999999999999.99</Amount><Points account="base" source="Economy">999999999999.99</Points></Line>'
+    body = purchase.replace(b"LOY-PURCHASE-0001", b"EDGE-LOY-1").replace(b"LY-0048812", b"LY-EDGE-1")
+    before = every_table(gateway.db)
+    status, text = gateway.post("/v1/loyalty/activity", body.replace(b"</Line>", b"</Line>" + line * 2, 1))
+    assert (status, code_of(text)) == (400, "VALUE_OUT_OF_RANGE"), text
+    assert _issue_paths(text) == ["/LoyaltyActivity"]
+    assert changed(before, every_table(gateway.db)) == {}
+    status, text = gateway.post("/v1/loyalty/activity", body)
+    assert status == 200, text
+    default_registry().validate(etree.fromstring(text.encode()))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["send", "--to", "http://[::1", "m.xml"],
+        ["send", "--to", "http://gateway:port", "m.xml"],
+        ["send", "--to", "http://a b/", "m.xml"],
+        ["send", "--to", "", "m.xml"],
+        ["send", "--wait", "nan", "m.xml"],
+        ["send", "--wait", "1e999", "m.xml"],
+        ["replay", "--to", "://nohost", "queue"],
+        ["admin", "--url", "http://127.0.0.1:99999", "policy", "list"],
+    ],
+)
+def test_commands_refuse_a_malformed_gateway_address_as_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """These crashed with ValueError or InvalidURL (exit 1, as if the gateway had refused), or waited for ever."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument" in err and "Traceback" not in err and "ValueError" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'<!DOCTYPE x [<!ENTITY a "b">]><PolicySet/>', "XML_DTD_FORBIDDEN"),
+        (b"", "XML_MALFORMED"),
+        (b'<PolicySet xmlns="urn:returns-gateway:policy:v1" ' + b"a" * 2000 + b'="1"/>', "XML_NAME_TOO_LONG"),
+    ],
+    ids=["dtd", "empty", "long-name"],
+)
+def test_a_policy_refused_as_a_document_still_names_where(gateway: Running, body: bytes, code: str) -> None:
+    """Refusals of the whole document came with no issue at all, so no location."""
+    before = every_table(gateway.db)
+    status, _, answer = gateway.send(
+        "PUT", "/v1/admin/policies/edge-1", body, {"Content-Type": "application/xml", "X-API-Key": KEYS["admin"]}
+    )
+    assert status == 400, answer[:300]
+    problem = problem_of(answer)
+    issues = problem["issues"]
+    assert problem["code"] == "POLICY_INVALID" and isinstance(issues, list) and issues, problem
+    assert issues[0]["line"] == 1 and f"[{code}]" in issues[0]["message"]
+    assert changed(before, every_table(gateway.db)) == {}

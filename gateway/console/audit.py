@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -26,8 +27,8 @@ def _filter(values: dict[str, str], offset: int) -> tuple[AuditFilter, str]:
             try:
                 day = date.fromisoformat(values[name])
                 moments[name] = (day + timedelta(days=1 if name == "to" else 0)).isoformat()
-            except ValueError:
-                problem = "Dates are written YYYY-MM-DD."
+            except (ValueError, OverflowError):  # not a date, or the last day of the calendar as "to"
+                problem = "Dates are written YYYY-MM-DD, up to 9999-12-30."
     search = AuditFilter(
         actor=values["actor"] or None,
         action=values["action"] or None,
@@ -51,7 +52,7 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
 async def audit_page(request: web.Request) -> web.Response:
     values = {name: field_text(request, name, 80) for name in FIELDS}
     offset_text = request.query.get("offset", "0")
-    offset = min(int(offset_text), 10_000_000) if offset_text.isdigit() else 0
+    offset = int(offset_text) if re.fullmatch(r"[0-9]{1,8}", offset_text) else 0
     search, problem = _filter(values, offset)
     store = request.config_dict[STORE]
     found = await store.audit_page(search)

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from multidict import MultiDictProxy
 
 from gateway.auth import GUARD
 from gateway.console.formatting import Locales, format_day, format_moment, format_money, format_number
@@ -143,6 +144,14 @@ def still_admin(request: web.Request, name: str) -> bool:
     return any(c.name == name and c.admin and c.kind != "cert" for c in guard.credentials)
 
 
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The posted form; a body that is not a form (a broken multipart, a bad encoding) is 400, not a 500."""
+    try:
+        return await request.post()
+    except ValueError:  # multipart without boundary or field names, undecodable fields
+        raise web.HTTPBadRequest(reason="The form could not be read; nothing was changed.") from None
+
+
 def _error(request: web.Request, status: int, message: str) -> web.Response:
     context = {"status": status, "message": message, "title": "Something went wrong" if status >= 500 else "Refused"}
     try:
@@ -165,7 +174,7 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         return _error(request, 401, "Your session has ended. Sign in again; nothing was changed.")
     request[SESSION] = session
     if request.method == "POST":
-        form = await request.post()
+        form = await read_form(request)
         request[FORM] = {key: value for key, value in form.items() if isinstance(value, str)}
         if not cookie_keeper.csrf_ok(session.session_id, str(form.get("csrf", ""))):
             return _error(request, 403, "The form was stale or not sent from this console (CSRF); nothing was changed.")

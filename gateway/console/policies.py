@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.console.base import PREFIX, actor, field_text, render, state
+from gateway.console.base import PREFIX, actor, field_text, read_form, render, state
 from gateway.console.simulation import simulate_choices
 from gateway.keys import ADMIN, SCHEMAS
 from gateway.policies import load_policy_bytes
@@ -96,7 +96,7 @@ async def activate(request: web.Request) -> web.StreamResponse:
 @routes.post("/policies/upload")
 async def upload(request: web.Request) -> web.StreamResponse:
     """Store a new version from a file; the loader checks it first and its problems are shown if it has any."""
-    sent = (await request.post()).get("policy")
+    sent = (await read_form(request)).get("policy")
     if not isinstance(sent, web.FileField):
         return await _page(request, "Choose a policy file (XML) to upload.", 400)
     content = sent.file.read()

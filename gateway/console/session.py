@@ -74,7 +74,7 @@ class Keeper:
         return self._sign(f"csrf|{session_id}")
 
     def csrf_ok(self, session_id: str, token: str) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf(session_id), token)
+        return bool(token) and token.isascii() and hmac.compare_digest(self.csrf(session_id), token)
 
     def seal(self, text: str) -> str:
         """Text encrypted for a hidden form field (a typed positive ID is never echoed in clear)."""

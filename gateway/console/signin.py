@@ -8,7 +8,17 @@ import secrets
 from aiohttp import web
 
 from gateway.auth import GUARD
-from gateway.console.base import PREFIX, SESSION, end_session, keeper, live_session, render, set_cookie, stamp
+from gateway.console.base import (
+    PREFIX,
+    SESSION,
+    end_session,
+    keeper,
+    live_session,
+    read_form,
+    render,
+    set_cookie,
+    stamp,
+)
 from gateway.console.session import COOKIE, PRE_COOKIE
 from gateway.credentials import Credential
 from gateway.keys import STORE
@@ -51,7 +61,7 @@ async def _credential(request: web.Request, name: str, secret: str) -> Credentia
 
 @routes.post("/sign-in")
 async def sign_in(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     nonce = request.cookies.get(PRE_COOKIE, "")
     if not nonce or not keeper(request).csrf_ok(f"signin:{nonce}", str(form.get("csrf", ""))):
         return _sign_in_form(request, "The sign-in form was stale or not sent from this console. Try again.", 403)
