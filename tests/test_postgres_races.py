@@ -37,7 +37,7 @@ POLICY = policy_xml(receipted_rules=COUNT_RULE, nonreceipted_rules=DENY_RULE)  #
 MAX_OVERRIDES = 3  # max_overrides, set for the gateways here through the environment (the default is 2)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["postgresql", "sqlite"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     if request.param == "sqlite":
         return Database(str(tmp_path / "shared.db"))
