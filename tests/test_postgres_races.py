@@ -417,4 +417,15 @@ async def test_a_policy_etag_race_has_one_winner(gateways: list[str], database: 
     kept = edits[0] if answers[0].status == 200 else edits[1]
     stored = await send(Call(second, "/v1/admin/policies/v2", method="GET"))
     assert stored.body == kept
-    assert database.value("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.upload'") == 4
+    # Two admins creating one new version at once: the second finds it made and, without its ETag, may not replace it.
+    fresh = [
+        POLICY.replace(b'version="test-1"', b'version="v9"').replace(b"First message", who) for who in (b"A", b"B")
+    ]
+    answers = await fire(
+        [Call(base, "/v1/admin/policies/v9", body, "PUT") for base, body in zip(gateways, fresh, strict=True)]
+    )
+    assert sorted(answer.status for answer in answers) == [201, 412], [a.text for a in answers]
+    kept = fresh[0] if answers[0].status == 201 else fresh[1]
+    stored = await send(Call(first, "/v1/admin/policies/v9", method="GET"))
+    assert stored.body == kept
+    assert database.value("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.upload'") == 5
