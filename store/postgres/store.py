@@ -43,10 +43,13 @@ class PostgresStore(JobStore):
     ) -> None:
         self.url = url
         self._migrate = migrate_on_open
-        self._runner = PgRunner(url, min_size=1, max_size=max(pool_size, 1), timeout=pool_timeout)
-        kwargs = self._runner.pool.kwargs
-        if not prepared_statements and isinstance(kwargs, dict):  # PgBouncer in transaction mode: never prepare
-            kwargs["prepare_threshold"] = None
+        self._runner = PgRunner(
+            url,
+            min_size=1,
+            max_size=max(pool_size, 1),
+            timeout=pool_timeout,
+            prepare_threshold=5 if prepared_statements else None,  # None: PgBouncer in transaction mode
+        )
         self._executor = ThreadPoolExecutor(max_workers=max(pool_size, 1), thread_name_prefix="postgres")
         self._stats = StoreStats()
 
