@@ -3,8 +3,10 @@ SQLite (synchronous=FULL), same client, same mix, one run; with one gateway proc
 
 Prints, for each, the load benchmark's summary line (requests/s, p50/p99 latency, the gateway's CPU per request,
 memory), the ratio PostgreSQL/SQLite, and a profile hint: the PostgreSQL server's own CPU per stored message (its
-postmaster and every backend), which the gateway's CPU figure does not include. The runs alternate (SQLite, then
-PostgreSQL, for one process and then for two) so that a machine getting busier weighs on both.
+postmaster and every backend), which the gateway's CPU figure does not include, and the ratio the CPU figures
+predict where the gateway and PostgreSQL share one machine's cores (steadier than throughput on a busy host). The
+runs alternate (SQLite, then PostgreSQL, for one process and then for two) so that a machine getting busier weighs
+on both.
 
     python -m bench.pg_bench --seconds 15
 """
@@ -94,9 +96,11 @@ def main() -> None:
         cpu = {
             name: f.gateway.cpu_seconds / f.gateway.requests * 1000 for name, f in (("s", sqlite), ("p", postgresql))
         }
+        server = postgresql.database_cpu_ms or 0.0
         print(
             f"profile, {workers} process(es): gateway CPU {cpu['s']:.2f} ms/req on SQLite, {cpu['p']:.2f} ms/req on "
-            f"PostgreSQL; PostgreSQL server CPU {postgresql.database_cpu_ms or 0:.2f} ms per stored message"
+            f"PostgreSQL; PostgreSQL server CPU {server:.2f} ms per stored message; CPU-bound ratio on one machine "
+            f"(SQLite CPU / gateway and server CPU on PostgreSQL): {cpu['s'] / (cpu['p'] + server):.3f}"
         )
 
 

@@ -37,7 +37,7 @@ POLICY = policy_xml(receipted_rules=COUNT_RULE, nonreceipted_rules=DENY_RULE)  #
 MAX_OVERRIDES = 3  # max_overrides, set for the gateways here through the environment (the default is 2)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["postgresql", "sqlite"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     if request.param == "sqlite":
         return Database(str(tmp_path / "shared.db"))
@@ -53,9 +53,34 @@ def gateways(database: Database, tmp_path: Path) -> Iterator[list[str]]:
     limits = {"RETURNS_GATEWAY_MAX_OVERRIDES": str(MAX_OVERRIDES)}
     with serving_together(folders, "--db", database.target, "--policy", str(policy), env=limits) as started:
         yield [base for base, _ in started]
+    no_tracebacks(folders)
+
+
+def no_tracebacks(folders: list[Path]) -> None:
     for folder in folders:
         log = (folder / "server.log").read_text(errors="replace")
         assert "Traceback" not in log, log
+
+
+async def test_gateways_starting_together_on_an_empty_database_set_it_up_once(
+    request: pytest.FixtureRequest, database: Database, tmp_path: Path
+) -> None:
+    """Both migrate and both need the generated secret for positive IDs: one schema, one secret, shared."""
+    if database.postgresql:
+        server = request.getfixturevalue("pg_server")
+        database = Database(server.create_database())  # no template: nothing migrated yet
+        request.addfinalizer(lambda: server.drop_database(database.target.rsplit("/", 1)[1]))
+    folders = [tmp_path / "first", tmp_path / "second", tmp_path / "third"]
+    with serving_together(folders, "--db", database.target) as started:
+        bases = [base for base, _ in started]
+        made = await send(grant(bases[0], "DL990001", "first start"))
+        assert made.status == 201, made.text
+        query = "?positive_id_type=DriversLicense&positive_id_issuer=OK&positive_id_number=DL990001"
+        for base in bases:
+            listed = (await send(Call(base, f"/v1/admin/overrides{query}", method="GET"))).json()["overrides"]
+            assert [override["reason"] for override in listed] == ["first start"]
+    no_tracebacks(folders)
+    assert database.value("SELECT COUNT(*) FROM meta WHERE key = 'pii_secret'") == 1
 
 
 def sale(number: int) -> Sale:
@@ -159,6 +184,30 @@ async def test_final_results_raced_on_one_ticket_complete_it_once(gateways: list
     for base in gateways:
         shown = (await send(Call(base, f"/v1/tickets/{ticket}", method="GET"))).json()
         assert shown["status"] == "completed"
+
+
+async def test_a_return_transaction_sent_under_two_message_ids_is_recorded_once(
+    gateways: list[str], database: Database
+) -> None:
+    tickets = await authorized(
+        gateways, [authorize(receipted(n), store=STORE, day=DAY, who=holder("DL000920")) for n in range(10)]
+    )
+    calls = []
+    for number, ticket in enumerate(tickets):
+        first = final_result(ticket, returned(number), store=STORE, day=DAY)
+        transaction = field(first.decode(), "ReturnTransactionId")
+        again = re.sub(
+            rb"IND-RT-\d+", transaction.encode(), final_result(ticket, returned(number), store=STORE, day=DAY)
+        )
+        calls += [Call(gateways[0], FINAL, first), Call(gateways[1], FINAL, again)]
+    answers = await fire(calls)
+    no_server_errors(answers)
+    assert [answer.status for answer in answers] == [200] * 20, [answer.text[:300] for answer in answers]
+    for ticket, both in zip(tickets, pairs(answers), strict=True):
+        assert sorted(field(answer.text, "Status") for answer in both) == ["Duplicate", "Recorded"]
+        assert database.value("SELECT COUNT(*) FROM final_results WHERE ticket_id = ?", ticket) == 1
+        assert database.value("SELECT COUNT(*) FROM messages WHERE ticket_id = ? AND kind = 'final'", ticket) == 2
+        assert database.value("SELECT COUNT(*) FROM exceptions WHERE ticket_id = ?", ticket) == 2
 
 
 async def test_a_void_raced_against_its_completion_leaves_the_ticket_voided_and_nothing_counted(
@@ -368,4 +417,15 @@ async def test_a_policy_etag_race_has_one_winner(gateways: list[str], database: 
     kept = edits[0] if answers[0].status == 200 else edits[1]
     stored = await send(Call(second, "/v1/admin/policies/v2", method="GET"))
     assert stored.body == kept
-    assert database.value("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.upload'") == 4
+    # Two admins creating one new version at once: the second finds it made and, without its ETag, may not replace it.
+    fresh = [
+        POLICY.replace(b'version="test-1"', b'version="v9"').replace(b"First message", who) for who in (b"A", b"B")
+    ]
+    answers = await fire(
+        [Call(base, "/v1/admin/policies/v9", body, "PUT") for base, body in zip(gateways, fresh, strict=True)]
+    )
+    assert sorted(answer.status for answer in answers) == [201, 412], [a.text for a in answers]
+    kept = fresh[0] if answers[0].status == 201 else fresh[1]
+    stored = await send(Call(first, "/v1/admin/policies/v9", method="GET"))
+    assert stored.body == kept
+    assert database.value("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.upload'") == 5
