@@ -2,9 +2,11 @@
 written to both at the same instant, then every invariant checked through the HTTP API and in the database.
 
 Each test runs on PostgreSQL (the shared backend several hosts use) and on SQLite (several processes on one host
-share a file the same way), with the same assertions: one ticket per message id and never a 5xx, one completion
-per ticket, exact exception counts, at most `max_overrides` grants, loyalty sums equal to the ledger's, one winner
-of an ETag race.
+share a file the same way), with the same assertions: one ticket per message id and never a 5xx, one attempt
+number per attempt, one completion per ticket (and a void against its completion), one record per return
+transaction, exact exception counts, at most `max_overrides` grants and each override used once, loyalty sums
+equal to the ledger's, one winner of an ETag race, one schema and one generated secret for gateways starting
+together.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
 
 @pytest.fixture
 def gateways(database: Database, tmp_path: Path) -> Iterator[list[str]]:
-    """Two gateway processes on the one database, started together, serving a policy that approves every line."""
+    """Two gateway processes on the one database, started together, serving POLICY: a line with its receipt is
+    approved while the customer has fewer than 200 open exceptions, one without is denied."""
     policy = tmp_path / "policy.xml"
     policy.write_bytes(POLICY)
     folders = [tmp_path / "gateway-a", tmp_path / "gateway-b"]
@@ -65,7 +68,7 @@ def no_tracebacks(folders: list[Path]) -> None:
 async def test_gateways_starting_together_on_an_empty_database_set_it_up_once(
     request: pytest.FixtureRequest, database: Database, tmp_path: Path
 ) -> None:
-    """Both migrate and both need the generated secret for positive IDs: one schema, one secret, shared."""
+    """Each migrates and each needs the generated secret for positive IDs: one schema, one secret, shared."""
     if database.postgresql:
         server = request.getfixturevalue("pg_server")
         database = Database(server.create_database())  # no template: nothing migrated yet
