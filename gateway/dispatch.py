@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from gateway.errors import GatewayError, Issue, Unavailable, UnknownMessage, ValueOutOfRange
-from gateway.faults import from_domain_error, from_gateway_error
+from gateway.faults import from_domain_error, from_gateway_error, placed
 from gateway.schemas import MESSAGES_NS, SchemaRegistry
 from gateway.store_scope import TicketStores, check_named, ticket_refusals
 from handlers import authorize_xml, fault_xml, final_result_xml
@@ -115,7 +115,7 @@ class Outcome:
 
 
 def refusal(status: int, fault: Fault, message_id: str | None = None) -> Outcome:
-    return Outcome(status, serialize(fault_xml.to_xml(fault)), False, message_id)
+    return Outcome(status, serialize(fault_xml.to_xml(placed(fault, status))), False, message_id)
 
 
 async def apply_safely(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.auth import RateLimited, Unauthenticated
 from gateway.errors import GatewayError, InternalError, TooLarge, Unavailable
+from gateway.framing import PLACES as FRAMING_PLACES
 from gateway.intake import soap_of
 from gateway.soap import wrap_fault
 from handlers import fault_xml
@@ -22,9 +24,29 @@ _DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409, "preconditi
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
 
 
+# Where a refusal that names no element is: the header at fault, or else the document as a whole ("/").
+_PLACES = {
+    **FRAMING_PLACES,
+    "CONTENT_TYPE_UNSUPPORTED": "Content-Type",
+    "CONTENT_ENCODING_INVALID": "Content-Encoding",
+    "HTTP_EXPECTATION_FAILED": "Expect",
+    "UNAUTHENTICATED": "Authorization",
+    "METHOD_NOT_ALLOWED": "method",
+}
+
+
+def placed(fault: Fault, status: int) -> Fault:
+    """A refusal of what the caller sent (4xx) names where: its own issues, or one naming the header at fault or
+    the document as a whole."""
+    if fault.issues or status >= 500 or status == 429:
+        return fault
+    return replace(fault, issues=((fault.message, None, None, _PLACES.get(fault.code, "/")),))
+
+
 def fault_response(
     request: web.Request, status: int, fault: Fault, headers: dict[str, str] | None = None
 ) -> web.Response:
+    fault = placed(fault, status)
     body = serialize(fault_xml.to_xml(fault))
     soap = soap_of(request)
     if soap is None:

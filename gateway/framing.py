@@ -39,6 +39,18 @@ _MESSAGES = {
 }
 
 
+PLACES = {  # where in the request each framing fault is
+    "HTTP_METHOD_UNKNOWN": "method",
+    "HTTP_REQUEST_LINE_INVALID": "request line",
+    "HTTP_LINE_TOO_LONG": "headers",
+    "HTTP_HEADER_INVALID": "headers",
+    "HTTP_FRAMING_INVALID": "Transfer-Encoding",
+    "HTTP_CHUNK_INVALID": "Transfer-Encoding",
+    "HTTP_LENGTH_INVALID": "Content-Length",
+    "CONTENT_ENCODING_UNSUPPORTED": "Content-Encoding",
+}
+
+
 class FramingError(GatewayError):
     """A request the HTTP layer could not read; raised when a bad chunk is met while the body is being read."""
 
@@ -76,7 +88,10 @@ def _handle_error(
     plain = _original(self, request, status, exc, message)  # logs, and refuses when an answer is under way
     if not _serves_gateway(self):
         return plain
-    body = serialize(fault_xml.to_xml(framing_fault(status, exc)))
+    fault = framing_fault(status, exc)
+    if status < 500:
+        fault = Fault(fault.code, fault.message, ((fault.message, None, None, PLACES.get(fault.code, "request")),))
+    body = serialize(fault_xml.to_xml(fault))
     response = web.Response(status=status, body=body, content_type="application/xml", charset="utf-8")
     response.force_close()
     return response

@@ -104,9 +104,10 @@ def _check_namespaces(root: etree._Element, limits: ParseLimits) -> None:
         if declared > limits.max_namespaces:
             raise TooManyNamespaces(f"more than {limits.max_namespaces} namespace declarations")
         if len(prefix) + len(uri) > limits.max_attribute_length:
+            where = next((e for e in root.iter() if (e.nsmap or {}).get(prefix or None) == uri), root)
             raise NamespaceTooLong(
                 f"a namespace declaration is longer than {limits.max_attribute_length} characters",
-                (Issue(f"xmlns:{prefix[:40]}" if prefix else "xmlns"),),
+                (Issue(f"xmlns:{prefix[:40]}" if prefix else "xmlns", where.sourceline),),
             )
 
 

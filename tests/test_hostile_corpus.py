@@ -1,5 +1,6 @@
 """The hostile request corpus (tests/corpus/requests): each request is refused with its own status and fault code,
-as a SOAP Fault of the request's version where it came as SOAP, and no table of the database changes.
+naming where (an issue with an XPath, a line, or the header at fault), as a SOAP Fault of the request's version
+where it came as SOAP, and no table of the database changes.
 
 The requests go over a real socket to the gateway as `create_app` builds it, so that HTTP framing errors (which
 aiohttp meets before any route) are tried too.
@@ -103,6 +104,11 @@ def test_hostile_request_is_refused_with_its_code_and_writes_nothing(gateway: Ru
         "//*[local-name() = 'Fault' and namespace-uri() = 'urn:returns-gateway:messages:v1']/*[local-name() = 'Code']/text()"
     )
     assert codes == [case["code"]], body[:400]
+    places = root.xpath(
+        "//*[local-name() = 'Fault' and namespace-uri() = 'urn:returns-gateway:messages:v1']"
+        "//*[local-name() = 'Issue'][@xpath or @line]"
+    )
+    assert places, f"the fault names no place: {body[:400]!r}"
     if "soap" in case:
         assert root.tag == f"{{{SOAP[case['soap']]}}}Envelope", body[:400]
         assert headers["content-type"].startswith(SOAP_TYPES[case["soap"]])
