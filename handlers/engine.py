@@ -25,7 +25,7 @@ from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, Re
 from handlers.history import History
 from handlers.models import AuthorizeRequest, ResponseType, ReturnLine, TenderType
 from handlers.policy_model import Action, Outcome, Policy, PolicySet, ResponseCode, Rule
-from handlers.questions import CATALOGUE, LineContext, returnable
+from handlers.questions import CATALOGUE, LineContext, Value, returnable
 from handlers.refund import refund_amounts
 from handlers.selection import Selection, item_nodes, select_policy, store_scope
 
@@ -55,8 +55,44 @@ class _LineState:
     reasons: list[Reason] = field(default_factory=list)
 
 
+class LineMemo:
+    """Rule outcomes shared between lines of many requests decided under one policy set: a line's rules depend only
+    on the policy chosen, whether a positive ID was shown and the value each rule's question finds (dates relative
+    to purchase, history counts, tenders, item attributes, ...), so lines equal in those share one run of the rules.
+    """
+
+    __slots__ = ("limit", "outcomes", "policy_set", "runs")
+
+    def __init__(self, policy_set: PolicySet, limit: int = 200_000) -> None:
+        self.policy_set = policy_set
+        self.outcomes: dict[tuple[object, ...], _LineState] = {}
+        self.limit = limit
+        self.runs = 0  # how many times the rules ran; every other line shared an earlier run
+
+
 def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date) -> Evaluation:
-    """Decide every line of a request, then the transaction."""
+    """Decide every line of a request, then the transaction; every line carries the trace of how it was decided."""
+    return _evaluate(request, policy_set, history, today, True, None)
+
+
+def evaluate_untraced(
+    request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date, memo: LineMemo | None = None
+) -> Evaluation:
+    """The verdict `evaluate` gives, without the trace (every line's `trace` is None): no trace step is built, and
+    with `memo` (made for `policy_set`) lines whose rules find the same values share one run of the rules."""
+    if memo is not None and memo.policy_set is not policy_set:
+        raise ValueError("the memo was made for another policy set")
+    return _evaluate(request, policy_set, history, today, False, memo)
+
+
+def _evaluate(
+    request: AuthorizeRequest,
+    policy_set: PolicySet,
+    history: History,
+    today: date,
+    traced: bool,
+    memo: LineMemo | None,
+) -> Evaluation:
     scope = store_scope(policy_set, request.header.store_id)
     customer_type = request.customer.customer_type if request.customer else None
     claimed: dict[tuple[str, str], Decimal] = {}
@@ -65,7 +101,7 @@ def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History,
         nodes = item_nodes(policy_set, line)
         selection = select_policy(policy_set, line, nodes, scope, customer_type, today)
         chosen = (selection, nodes)
-        pair = _evaluate_line(request, line, policy_set, history, today, chosen, claimed)
+        pair = _evaluate_line(request, line, policy_set, history, today, chosen, claimed, traced, memo)
         _claim(claimed, line, pair.decision.approved_quantity)
         decided.append(pair)
     worst = max(decided, key=lambda pair: pair.code.rank)
@@ -129,25 +165,68 @@ def _evaluate_line(
     today: date,
     chosen: tuple[Selection, tuple[str, ...]],
     claimed: dict[tuple[str, str], Decimal],
+    traced: bool,
+    memo: LineMemo | None,
 ) -> Decided:
     selection, nodes = chosen
     has_id = request.positive_id is not None
     context = LineContext(request, line, history, today, policy_set, nodes, {}, has_id, dict(claimed))
-    state = _run_policy(selection.policy, context)
+    policy = selection.policy
+    if memo is None:
+        state = _run_policy(policy, context, traced)
+    else:
+        state = _run_shared(policy, context, memo)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
-    trace = LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
+    trace = (
+        LineTrace(selection.candidates, f"{policy.policy_id}: {selection.reason}", tuple(state.steps))
+        if traced
+        else None
+    )
     approved = _capped(line, history, claimed, line.quantity) if code.response_type.approves else Decimal(0)
-    decision = _line_decision(request, line, policy_set, code, state, selection.policy, trace, approved)
-    potential = refund_amounts(line, line.quantity, state.fees, request.header.currency)[1]
+    decision = _line_decision(request, line, policy_set, code, state, policy, trace, approved)
+    if approved is line.quantity:
+        potential = decision.refund_amount
+    else:
+        potential = refund_amounts(line, line.quantity, state.fees, request.header.currency)[1]
     return Decided(decision, code, state.tenders, potential)
 
 
-def _run_policy(policy: Policy, context: LineContext) -> _LineState:
+def _run_shared(policy: Policy, context: LineContext, memo: LineMemo) -> _LineState:
+    """The rules' outcome for a line, shared with every earlier line of the same policy whose rules found the same
+    values (each rule's value is asked, whether or not the rules reach it, so the key holds every input)."""
+    values = tuple(_value(rule, context) for rule in policy.rules)
+    key = (policy.policy_id, context.has_positive_id, values)
+    outcomes = memo.outcomes
+    state = outcomes.get(key)
+    if state is None:
+        state = _run_policy(policy, context, False, values)
+        memo.runs += 1
+        if len(outcomes) >= memo.limit:
+            outcomes.clear()
+        outcomes[key] = state
+    return state
+
+
+def _value(rule: Rule, context: LineContext) -> Value:
+    """What a rule's question finds for the line (None when it needs a positive ID and none was shown)."""
+    question = CATALOGUE[rule.question]
+    if question.needs_positive_id and not context.has_positive_id:
+        return None
+    context.params = rule.params
+    return question.ask(context)
+
+
+def _run_policy(
+    policy: Policy, context: LineContext, traced: bool, values: tuple[Value, ...] | None = None
+) -> _LineState:
+    """Run a policy's rules in order (following Continue-at and Stop); `values`, when given, are the rules'
+    values already asked."""
     state = _LineState()
     rules, index = policy.rules, 0
     while index < len(rules):
         rule = rules[index]
-        outcome = _ask(rule, context, state)
+        value = _value(rule, context) if values is None else values[index]
+        outcome = _answer(rule, value, context.has_positive_id, context.policy_set, state, traced)
         if outcome.action is Action.STOP:
             break
         if outcome.action is Action.CONTINUE_AT:
@@ -157,18 +236,16 @@ def _run_policy(policy: Policy, context: LineContext) -> _LineState:
     return state
 
 
-def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
+def _answer(rule: Rule, value: Value, has_id: bool, policy_set: PolicySet, state: _LineState, traced: bool) -> Outcome:
+    """Apply the answer `value` selects to the line's state (and its trace step when `traced`)."""
     question = CATALOGUE[rule.question]
-    context.params = rule.params
-    has_id = context.has_positive_id
     needs_id = question.needs_positive_id
-    value = None if needs_id and not has_id else question.ask(context)
     answer = match_answer(rule, question, value)
     outcome = answer.outcome
     code_id = outcome.code
     changed = False
     if code_id is not None:
-        code = context.policy_set.codes[code_id]
+        code = policy_set.codes[code_id]
         if state.code is None or code.rank > state.code.rank:
             state.code, changed = code, True
     if (value is None and needs_id) or (outcome.positive_id_required and not has_id):
@@ -176,9 +253,10 @@ def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
     if outcome.collects:
         _collect(state, outcome)
     label = answer.label
-    state.steps.append(
-        TraceStep(rule.rule_id, rule.question, describe(value), label, outcome.action_name, code_id, changed)
-    )
+    if traced:
+        state.steps.append(
+            TraceStep(rule.rule_id, rule.question, describe(value), label, outcome.action_name, code_id, changed)
+        )
     state.reasons.append(Reason(rule.rule_id, rule.question, label, code_id))
     return outcome
 
@@ -222,7 +300,7 @@ def _line_decision(
     code: ResponseCode,
     state: _LineState,
     policy: Policy,
-    trace: LineTrace,
+    trace: LineTrace | None,
     approved: Decimal,
 ) -> LineDecision:
     """A line's decision; its refund tenders are filled in once every line is decided."""
