@@ -14,6 +14,7 @@ took back (`QuantityAboveReturnable` answers with the same figure).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -59,15 +60,25 @@ class LineMemo:
     """Rule outcomes shared between lines of many requests decided under one policy set: a line's rules depend only
     on the policy chosen, whether a positive ID was shown and the value each rule's question finds (dates relative
     to purchase, history counts, tenders, item attributes, ...), so lines equal in those share one run of the rules.
+    It also keeps what the lines of the last request it decided found, so that their traces can be built afterwards
+    (`trace`) for the few lines that need one.
     """
 
-    __slots__ = ("limit", "outcomes", "policy_set", "runs")
+    __slots__ = ("limit", "outcomes", "policy_set", "runs", "sources")
 
     def __init__(self, policy_set: PolicySet, limit: int = 200_000) -> None:
         self.policy_set = policy_set
         self.outcomes: dict[tuple[object, ...], _LineState] = {}
         self.limit = limit
         self.runs = 0  # how many times the rules ran; every other line shared an earlier run
+        self.sources: list[tuple[Selection, tuple[Value, ...], bool]] = []
+
+    def trace(self, index: int) -> LineTrace:
+        """The trace `evaluate` gives line `index` (in request order) of the last request decided with this memo."""
+        selection, values, has_id = self.sources[index]
+        policy = selection.policy
+        state = _run_policy(policy, self.policy_set, has_id, True, lambda _, at: values[at])
+        return LineTrace(selection.candidates, f"{policy.policy_id}: {selection.reason}", tuple(state.steps))
 
 
 def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date) -> Evaluation:
@@ -82,6 +93,8 @@ def evaluate_untraced(
     with `memo` (made for `policy_set`) lines whose rules find the same values share one run of the rules."""
     if memo is not None and memo.policy_set is not policy_set:
         raise ValueError("the memo was made for another policy set")
+    if memo is not None:
+        memo.sources.clear()
     return _evaluate(request, policy_set, history, today, False, memo)
 
 
@@ -173,9 +186,9 @@ def _evaluate_line(
     context = LineContext(request, line, history, today, policy_set, nodes, {}, has_id, dict(claimed))
     policy = selection.policy
     if memo is None:
-        state = _run_policy(policy, context, traced)
+        state = _run_policy(policy, policy_set, has_id, traced, lambda rule, _: _value(rule, context))
     else:
-        state = _run_shared(policy, context, memo)
+        state = _run_shared(selection, context, memo)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
     trace = (
         LineTrace(selection.candidates, f"{policy.policy_id}: {selection.reason}", tuple(state.steps))
@@ -191,15 +204,17 @@ def _evaluate_line(
     return Decided(decision, code, state.tenders, potential)
 
 
-def _run_shared(policy: Policy, context: LineContext, memo: LineMemo) -> _LineState:
+def _run_shared(selection: Selection, context: LineContext, memo: LineMemo) -> _LineState:
     """The rules' outcome for a line, shared with every earlier line of the same policy whose rules found the same
     values (each rule's value is asked, whether or not the rules reach it, so the key holds every input)."""
+    policy, has_id = selection.policy, context.has_positive_id
     values = tuple(_value(rule, context) for rule in policy.rules)
-    key = (policy.policy_id, context.has_positive_id, values)
+    memo.sources.append((selection, values, has_id))
+    key = (policy.policy_id, has_id, values)
     outcomes = memo.outcomes
     state = outcomes.get(key)
     if state is None:
-        state = _run_policy(policy, context, False, values)
+        state = _run_policy(policy, context.policy_set, has_id, False, lambda _, at: values[at])
         memo.runs += 1
         if len(outcomes) >= memo.limit:
             outcomes.clear()
@@ -217,16 +232,15 @@ def _value(rule: Rule, context: LineContext) -> Value:
 
 
 def _run_policy(
-    policy: Policy, context: LineContext, traced: bool, values: tuple[Value, ...] | None = None
+    policy: Policy, policy_set: PolicySet, has_id: bool, traced: bool, ask: Callable[[Rule, int], Value]
 ) -> _LineState:
-    """Run a policy's rules in order (following Continue-at and Stop); `values`, when given, are the rules'
-    values already asked."""
+    """Run a policy's rules in order (following Continue-at and Stop); `ask` finds a rule's value (the rule and its
+    position)."""
     state = _LineState()
     rules, index = policy.rules, 0
     while index < len(rules):
         rule = rules[index]
-        value = _value(rule, context) if values is None else values[index]
-        outcome = _answer(rule, value, context.has_positive_id, context.policy_set, state, traced)
+        outcome = _answer(rule, ask(rule, index), has_id, policy_set, state, traced)
         if outcome.action is Action.STOP:
             break
         if outcome.action is Action.CONTINUE_AT:

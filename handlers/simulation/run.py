@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from handlers.decision import LineDecision
+from handlers.decision import LineDecision, LineTrace
 from handlers.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
 from handlers.history import History, history_reach
 from handlers.models import AuthorizeRequest
@@ -118,20 +118,13 @@ class _Run:
         today, memo = request.header.business_date, self.memo
         if memo is None:
             evaluation = evaluate(request, self.draft, history, today)
-            _tally(self.tally, attempt, request, stored, evaluation, lambda: evaluation)
+            _tally(self.tally, attempt, request, stored, evaluation, lambda index: _trace(evaluation, index))
             return
         ran = memo.runs
         evaluation = evaluate_untraced(request, self.draft, history, today, memo)
         if memo.runs == ran:
             self.tally.shared += 1
-        traced: list[Evaluation] = []
-
-        def with_trace() -> Evaluation:
-            if not traced:
-                traced.append(evaluate(request, self.draft, history, today))
-            return traced[0]
-
-        _tally(self.tally, attempt, request, stored, evaluation, with_trace)
+        _tally(self.tally, attempt, request, stored, evaluation, memo.trace)
 
     def _unknown(self, customer: str | None, request: AuthorizeRequest) -> str | None:
         state, needs = self.state, self.needs
@@ -184,10 +177,10 @@ def _tally(
     request: AuthorizeRequest,
     stored: dict[str, Any],
     evaluation: Evaluation,
-    traced: Callable[[], Evaluation],
+    traced: Callable[[int], LineTrace],
 ) -> None:
-    """Count an attempt before and after; `traced` gives the same evaluation with its trace, asked only when a line
-    changed (for the rule that changed it)."""
+    """Count an attempt before and after; `traced` gives the trace of a line (by position), asked only for a line
+    that changed (for the rule that changed it)."""
     tally.attempts += 1
     tally.re_decided += 1
     before, after = stored["response_type"], evaluation.response.response_type.value
@@ -215,7 +208,7 @@ def _line(
     attempt: StoredAttempt,
     currency: str,
     old: dict[str, Any],
-    new: tuple[Callable[[], Evaluation], int, LineDecision],
+    new: tuple[Callable[[int], LineTrace], int, LineDecision],
     override_changed: bool,
 ) -> bool:
     """Tally one line before and after; whether it changed."""
@@ -229,7 +222,7 @@ def _line(
     tally.policies[line.policy_id]["lines_after"] += 1
     if was == now:
         return False
-    rule, reason = cause(old, traced().lines[index], override_changed)
+    rule, reason = cause(old, replace(line, trace=traced(index)), override_changed)
     tally.rules[rule] += 1
     tally.policies[line.policy_id]["changed_lines"] += 1
     if was[0] != now[0]:
@@ -248,6 +241,12 @@ def _line(
         )
     )
     return True
+
+
+def _trace(evaluation: Evaluation, index: int) -> LineTrace:
+    found = evaluation.lines[index].trace
+    assert found is not None, "a traced evaluation"
+    return found
 
 
 def _money(tally: Tally, side: str, currency: str, refund: Decimal, tenders: tuple[str, ...]) -> None:
