@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from handlers.allocation import TenderClaim, allocate
+from handlers.allocation import TenderAnswer, TenderClaim, allocate
 from handlers.answers import describe, match_answer
 from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, ReceiptMessage, TraceStep
 from handlers.history import History
@@ -57,11 +57,12 @@ class _LineState:
 
 
 class LineMemo:
-    """Rule outcomes shared between lines of many requests decided under one policy set: a line's rules depend only
+    """Rule outcomes shared between lines of many requests decided under one policy set. A line's rules depend only
     on the policy chosen, whether a positive ID was shown and the value each rule's question finds (dates relative
-    to purchase, history counts, tenders, item attributes, ...), so lines equal in those share one run of the rules.
-    It also keeps what the lines of the last request it decided found, so that their traces can be built afterwards
-    (`trace`) for the few lines that need one.
+    to purchase, history counts, tenders, item attributes, amounts, ...), and of a value only on the answer it
+    selects and whether it is missing: lines whose every rule selects the same answer share one run of the rules.
+    The memo also keeps the values the lines of the last request it decided found, so that their traces can be
+    built afterwards (`trace`) for the few lines that need one.
     """
 
     __slots__ = ("limit", "outcomes", "policy_set", "runs", "sources")
@@ -78,7 +79,7 @@ class LineMemo:
         selection, values, has_id = self.sources[index]
         policy = selection.policy
         state = _run_policy(policy, self.policy_set, has_id, True, lambda _, at: values[at])
-        return LineTrace(selection.candidates, f"{policy.policy_id}: {selection.reason}", tuple(state.steps))
+        return _trace(selection, state)
 
 
 def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date) -> Evaluation:
@@ -164,9 +165,27 @@ def _with_tenders(request: AuthorizeRequest, policy_set: PolicySet, decided: lis
         amount = decision.refund_amount if pays else potential
         claims.append(TenderClaim(line.receipted, allowed, amount, pays, kind is ResponseType.DENIAL))
     answers = allocate(policy_set, claims)
-    return tuple(
-        replace(pair.decision, refund_tenders=answer.tenders, refund_split=answer.split)
-        for pair, answer in zip(decided, answers, strict=True)
+    return tuple(_paid(pair.decision, answer) for pair, answer in zip(decided, answers, strict=True))
+
+
+def _paid(decision: LineDecision, answer: TenderAnswer) -> LineDecision:
+    """The decision with its refund tenders and split (`dataclasses.replace`, spelled out: it is on every line)."""
+    d = decision
+    return LineDecision(
+        line_number=d.line_number,
+        approved_quantity=d.approved_quantity,
+        response=d.response,
+        refund_tenders=answer.tenders,
+        restocking_fee=d.restocking_fee,
+        refund_amount=d.refund_amount,
+        policy_id=d.policy_id,
+        reasons=d.reasons,
+        receipt_messages=d.receipt_messages,
+        disposition_code=d.disposition_code,
+        customer_information_required=d.customer_information_required,
+        trace=d.trace,
+        loyalty_preview=d.loyalty_preview,
+        refund_split=answer.split,
     )
 
 
@@ -190,11 +209,7 @@ def _evaluate_line(
     else:
         state = _run_shared(selection, context, memo)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
-    trace = (
-        LineTrace(selection.candidates, f"{policy.policy_id}: {selection.reason}", tuple(state.steps))
-        if traced
-        else None
-    )
+    trace = _trace(selection, state) if traced else None
     approved = _capped(line, history, claimed, line.quantity) if code.response_type.approves else Decimal(0)
     decision = _line_decision(request, line, policy_set, code, state, policy, trace, approved)
     if approved is line.quantity:
@@ -204,13 +219,18 @@ def _evaluate_line(
     return Decided(decision, code, state.tenders, potential)
 
 
+def _trace(selection: Selection, state: _LineState) -> LineTrace:
+    return LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
+
+
 def _run_shared(selection: Selection, context: LineContext, memo: LineMemo) -> _LineState:
-    """The rules' outcome for a line, shared with every earlier line of the same policy whose rules found the same
-    values (each rule's value is asked, whether or not the rules reach it, so the key holds every input)."""
+    """The rules' outcome for a line, shared with every earlier line of the same policy whose rules select the same
+    answers (every rule's value is asked and matched, whether or not the rules reach it, so the key holds every
+    input the rules read)."""
     policy, has_id = selection.policy, context.has_positive_id
     values = tuple(_value(rule, context) for rule in policy.rules)
     memo.sources.append((selection, values, has_id))
-    key = (policy.policy_id, has_id, values)
+    key = (policy.policy_id, has_id, *map(_selected, policy.rules, values))
     outcomes = memo.outcomes
     state = outcomes.get(key)
     if state is None:
@@ -220,6 +240,16 @@ def _run_shared(selection: Selection, context: LineContext, memo: LineMemo) -> _
             outcomes.clear()
         outcomes[key] = state
     return state
+
+
+def _selected(rule: Rule, value: Value) -> tuple[int, bool]:
+    """What of a value decides a rule's outcome: the answer it selects (by identity: the memo holds the policy set)
+    and whether it is missing; (0, ...) when none would (the rules raise if they reach it)."""
+    try:
+        found = id(match_answer(rule, CATALOGUE[rule.question], value))
+    except LookupError:
+        found = 0
+    return found, value is None
 
 
 def _value(rule: Rule, context: LineContext) -> Value:
@@ -298,6 +328,15 @@ def _coded(code: ResponseCode, languages: tuple[str, ...]) -> CodedResponse:
 
 
 def _messages(request: AuthorizeRequest, policy_set: PolicySet, ids: tuple[str, ...]) -> tuple[ReceiptMessage, ...]:
+    if not ids:
+        return ()
+    key = ("messages", ids, request.languages)
+    return policy_set.remembered(key, tuple, lambda: _find_messages(request, policy_set, ids))
+
+
+def _find_messages(
+    request: AuthorizeRequest, policy_set: PolicySet, ids: tuple[str, ...]
+) -> tuple[ReceiptMessage, ...]:
     wanted = set(request.languages)
     found = []
     for message_id in ids:

@@ -107,17 +107,28 @@ def test_the_untraced_verdict_is_the_traced_one_without_its_trace(
     assert [memo.trace(index) for index in range(len(req.lines))] == [line.trace for line in full.lines]
 
 
-def test_lines_with_the_same_rule_values_share_one_run_and_a_memo_serves_one_policy_set() -> None:
+def test_lines_whose_rules_select_the_same_answers_share_one_run_and_a_memo_serves_one_policy_set() -> None:
     memo = LineMemo(CHAIN)
     bought = TODAY - timedelta(days=5)
-    first = request(ReturnLine(1, "100234", Decimal(1), Decimal("20.00"), True, purchase_date=bought))
-    evaluate_untraced(first, CHAIN, History(), TODAY, memo)
+
+    def decide(days_back: int, price: str) -> None:
+        req = request(
+            ReturnLine(1, "100234", Decimal(1), Decimal(price), True, purchase_date=TODAY - timedelta(days_back))
+        )
+        assert evaluate_untraced(req, CHAIN, History(), TODAY, memo) == untraced(evaluate(req, CHAIN, History(), TODAY))
+
+    decide(5, "20.00")
     runs = memo.runs
-    again = request(ReturnLine(1, "100234", Decimal(1), Decimal("20.00"), True, purchase_date=bought))
-    assert evaluate_untraced(again, CHAIN, History(), TODAY, memo) == untraced(evaluate(again, CHAIN, History(), TODAY))
+    decide(5, "20.00")
+    decide(6, "20.50")  # the same window answer, another price below every amount rule's threshold
     assert memo.runs == runs
-    older = request(ReturnLine(1, "100234", Decimal(1), Decimal("20.00"), True, purchase_date=bought - timedelta(40)))
-    evaluate_untraced(older, CHAIN, History(), TODAY, memo)
+    decide(70, "20.00")  # outside the window
     assert memo.runs == runs + 1
     with pytest.raises(ValueError, match="another policy set"):
-        evaluate_untraced(first, SENSITIVE, History(), TODAY, memo)
+        evaluate_untraced(
+            request(ReturnLine(1, "100234", Decimal(1), Decimal(1), True, purchase_date=bought)),
+            SENSITIVE,
+            History(),
+            TODAY,
+            memo,
+        )

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +27,11 @@ from handlers.service import PolicyHolder, ReturnsService
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.run import simulate
 from handlers.simulation.service import simulate_policy
+from store.base import Store
+from store.open import open_store
 from store.sqlite import SqliteStore
-from tests.conftest import POLICY
+from tests.conftest import BACKENDS, POLICY
+from tests.pgcluster import TEMPLATE, PgCluster
 from tests.simtraffic import SaleLine, authorize, final
 
 START = date(2026, 10, 25)
@@ -133,8 +138,8 @@ def customer(number: int) -> str:
     return f"TX{number:06d}"
 
 
-async def play(story: Story, steps: list[tuple[object, ...]], database: Path) -> SimulationReport:
-    store = SqliteStore(database, background_checkpoints=False)
+async def play(story: Story, steps: list[tuple[object, ...]], database: str | Path) -> SimulationReport:
+    store = open_store(database, background_checkpoints=False, pool_size=2)
     await store.open()
     try:
         await tell(story, steps, store)
@@ -144,7 +149,7 @@ async def play(story: Story, steps: list[tuple[object, ...]], database: Path) ->
         await store.close()
 
 
-async def tell(story: Story, steps: list[tuple[object, ...]], store: SqliteStore) -> None:
+async def tell(story: Story, steps: list[tuple[object, ...]], store: Store) -> None:
     """Play the story's steps through the returns and admin services, deciding under `POLICY_SET`."""
     holder = PolicyHolder(POLICY_SET)
     service = ReturnsService(store, holder, b"k" * 32, clock=story.now)
@@ -245,15 +250,44 @@ async def _watch(story: Story, admin: AdminService, add: bool) -> None:
                 return
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture(params=BACKENDS)
+def databases(request: pytest.FixtureRequest) -> Callable[[], contextlib.AbstractContextManager[str | Path]]:
+    """Fresh, empty gateway databases, one per story: SQLite files, or PostgreSQL databases of the session's
+    throwaway cluster (skipped with its reason, or failing when required, without PostgreSQL)."""
+    if request.param == "sqlite":
+
+        @contextlib.contextmanager
+        def sqlite_file() -> Iterator[Path]:
+            with tempfile.TemporaryDirectory() as folder:
+                yield Path(folder) / "story.db"
+
+        return sqlite_file
+    cluster: PgCluster = request.getfixturevalue("pg_server")
+
+    @contextlib.contextmanager
+    def pg_database() -> Iterator[str]:
+        url = cluster.create_database(template=TEMPLATE)
+        try:
+            yield url
+        finally:
+            cluster.drop_database(url.rsplit("/", 1)[1])
+
+    return pg_database
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(steps=actions)
 @example(steps=OVER_RETURN)
 @example(steps=OVERRIDE_USED)
 @example(steps=VOID_REVERSES)
-def test_the_deciding_policy_simulated_over_its_own_period_changes_nothing(steps: list[tuple[object, ...]]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+def test_the_deciding_policy_simulated_over_its_own_period_changes_nothing(
+    databases: Callable[[], contextlib.AbstractContextManager[str | Path]], steps: list[tuple[object, ...]]
+) -> None:
+    with databases() as database:
         story = Story()
-        report = asyncio.run(play(story, steps, Path(folder) / "story.db"))
+        report = asyncio.run(play(story, steps, database))
     assert report.changed == 0, report.changes[:3]
     attempts = sum(1 for step in steps if step[0] in ("authorize", "reask"))
     assert report.re_decided + sum(report.not_rebuilt.values()) == report.attempts <= attempts

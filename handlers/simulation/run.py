@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -222,7 +222,7 @@ def _line(
     tally.policies[line.policy_id]["lines_after"] += 1
     if was == now:
         return False
-    rule, reason = cause(old, replace(line, trace=traced(index)), override_changed)
+    rule, reason = cause(old, line, None if override_changed else traced(index), override_changed)
     tally.rules[rule] += 1
     tally.policies[line.policy_id]["changed_lines"] += 1
     if was[0] != now[0]:
