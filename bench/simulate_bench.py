@@ -1,11 +1,13 @@
 """Policy simulation speed: attempts re-decided per second under a draft, on one core, with a profile summary.
 
-    python -m bench.simulate_bench [--attempts 100000] [--db PATH] [--profile]
+    python -m bench.simulate_bench [--attempts 100000] [--db PATH] [--profile] [--compare]
 
 Fills PATH (default: a temporary file) with stored attempts through the returns service (realistic tills: 1 to 10
 lines, 500 customers, 50 cashiers, final results for about half of the tickets) unless it already holds them, then
 simulates the shipped policy with a shorter electronics window over all of them. The fill is not timed; the read (one
-bulk read transaction) and the re-deciding are timed apart. A figure to report, not a gate.
+bulk read transaction) and the re-deciding are timed apart. `--compare` first re-decides the same attempts the
+reference way (every attempt with its full trace, nothing shared), checks both reports agree and prints both figures.
+A figure to report, not a gate.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pstats
 import sqlite3
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from gateway.xmlio import parse_xml
 from handlers import authorize_xml, final_result_xml
 from handlers.models import AuthorizeRequest
 from handlers.service import PolicyHolder, ReturnsService
+from handlers.simulation.report import SimulationReport
 from handlers.simulation.run import simulate
 from store.simulation_sql import SimulationInputs
 from store.sqlite import SqliteStore
@@ -85,7 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--db", type=Path)
-    parser.add_argument("--profile", action="store_true", help="print the 15 most expensive functions")
+    parser.add_argument("--profile", action="store_true", help="print the 20 most expensive functions")
+    parser.add_argument("--compare", action="store_true", help="also time the reference path (full trace, no sharing)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = args.db or Path(folder) / "simulate.db"
@@ -97,24 +102,37 @@ def main() -> None:
         started = time.perf_counter()
         attempts, rows = asyncio.run(read(path))
         reading = time.perf_counter() - started
+        window = (date(2000, 1, 1), date(2099, 12, 31), ())
+        reference = None
+        if args.compare:
+            policy = load_policy_bytes(draft())
+            started = time.perf_counter()
+            reference = simulate(policy, attempts, rows, window, quick=False)
+            _figure("reference (full trace, nothing shared)", reference, reading, time.perf_counter() - started)
         policy = load_policy_bytes(draft())
         profile = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
         if profile is not None:
             profile.enable()
-        report = simulate(policy, attempts, rows, (date(2000, 1, 1), date(2099, 12, 31), ()))
+        report = simulate(policy, attempts, rows, window)
         if profile is not None:
             profile.disable()
-        deciding = time.perf_counter() - started
-        print(
-            f"{report.attempts} attempts: read in {reading:.2f}s, re-decided in {deciding:.2f}s = "
-            f"{report.attempts / deciding:,.0f} attempts/s ({report.attempts / (reading + deciding):,.0f}/s with the "
-            f"read); {report.shared} shared, {report.changed} changed, {sum(report.not_rebuilt.values())} not rebuilt"
-        )
+        _figure("quick (trace only when changed, lines shared)", report, reading, time.perf_counter() - started)
+        if reference is not None:
+            same = replace(reference, shared=report.shared) == report
+            print("the two reports agree" if same else "THE TWO REPORTS DIFFER")
         if profile is not None:
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(15)
+            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(20)
             print(out.getvalue())
+
+
+def _figure(name: str, report: SimulationReport, reading: float, deciding: float) -> None:
+    print(
+        f"{name}: {report.attempts} attempts: read in {reading:.2f}s, re-decided in {deciding:.2f}s = "
+        f"{report.attempts / deciding:,.0f} attempts/s ({report.attempts / (reading + deciding):,.0f}/s with the "
+        f"read); {report.shared} shared, {report.changed} changed, {sum(report.not_rebuilt.values())} not rebuilt"
+    )
 
 
 def _stored(path: Path) -> int:

@@ -14,18 +14,19 @@ took back (`QuantityAboveReturnable` answers with the same figure).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from handlers.allocation import TenderClaim, allocate
+from handlers.allocation import TenderAnswer, TenderClaim, allocate
 from handlers.answers import describe, match_answer
 from handlers.decision import CodedResponse, LineDecision, LineTrace, Reason, ReceiptMessage, TraceStep
 from handlers.history import History
 from handlers.models import AuthorizeRequest, ResponseType, ReturnLine, TenderType
 from handlers.policy_model import Action, Outcome, Policy, PolicySet, ResponseCode, Rule
-from handlers.questions import CATALOGUE, LineContext, returnable
+from handlers.questions import CATALOGUE, LineContext, Value, returnable
 from handlers.refund import refund_amounts
 from handlers.selection import Selection, item_nodes, select_policy, store_scope
 
@@ -55,8 +56,57 @@ class _LineState:
     reasons: list[Reason] = field(default_factory=list)
 
 
+class LineMemo:
+    """Rule outcomes shared between lines of many requests decided under one policy set. A line's rules depend only
+    on the policy chosen, whether a positive ID was shown and the value each rule's question finds (dates relative
+    to purchase, history counts, tenders, item attributes, amounts, ...), and of a value only on the answer it
+    selects and whether it is missing: lines whose every rule selects the same answer share one run of the rules.
+    The memo also keeps the values the lines of the last request it decided found, so that their traces can be
+    built afterwards (`trace`) for the few lines that need one.
+    """
+
+    __slots__ = ("limit", "outcomes", "policy_set", "runs", "sources")
+
+    def __init__(self, policy_set: PolicySet, limit: int = 200_000) -> None:
+        self.policy_set = policy_set
+        self.outcomes: dict[tuple[object, ...], _LineState] = {}
+        self.limit = limit
+        self.runs = 0  # how many times the rules ran; every other line shared an earlier run
+        self.sources: list[tuple[Selection, tuple[Value, ...], bool]] = []
+
+    def trace(self, index: int) -> LineTrace:
+        """The trace `evaluate` gives line `index` (in request order) of the last request decided with this memo."""
+        selection, values, has_id = self.sources[index]
+        policy = selection.policy
+        state = _run_policy(policy, self.policy_set, has_id, True, lambda _, at: values[at])
+        return _trace(selection, state)
+
+
 def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date) -> Evaluation:
-    """Decide every line of a request, then the transaction."""
+    """Decide every line of a request, then the transaction; every line carries the trace of how it was decided."""
+    return _evaluate(request, policy_set, history, today, True, None)
+
+
+def evaluate_untraced(
+    request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date, memo: LineMemo | None = None
+) -> Evaluation:
+    """The verdict `evaluate` gives, without the trace (every line's `trace` is None): no trace step is built, and
+    with `memo` (made for `policy_set`) lines whose rules find the same values share one run of the rules."""
+    if memo is not None and memo.policy_set is not policy_set:
+        raise ValueError("the memo was made for another policy set")
+    if memo is not None:
+        memo.sources.clear()
+    return _evaluate(request, policy_set, history, today, False, memo)
+
+
+def _evaluate(
+    request: AuthorizeRequest,
+    policy_set: PolicySet,
+    history: History,
+    today: date,
+    traced: bool,
+    memo: LineMemo | None,
+) -> Evaluation:
     scope = store_scope(policy_set, request.header.store_id)
     customer_type = request.customer.customer_type if request.customer else None
     claimed: dict[tuple[str, str], Decimal] = {}
@@ -65,7 +115,7 @@ def evaluate(request: AuthorizeRequest, policy_set: PolicySet, history: History,
         nodes = item_nodes(policy_set, line)
         selection = select_policy(policy_set, line, nodes, scope, customer_type, today)
         chosen = (selection, nodes)
-        pair = _evaluate_line(request, line, policy_set, history, today, chosen, claimed)
+        pair = _evaluate_line(request, line, policy_set, history, today, chosen, claimed, traced, memo)
         _claim(claimed, line, pair.decision.approved_quantity)
         decided.append(pair)
     worst = max(decided, key=lambda pair: pair.code.rank)
@@ -115,9 +165,27 @@ def _with_tenders(request: AuthorizeRequest, policy_set: PolicySet, decided: lis
         amount = decision.refund_amount if pays else potential
         claims.append(TenderClaim(line.receipted, allowed, amount, pays, kind is ResponseType.DENIAL))
     answers = allocate(policy_set, claims)
-    return tuple(
-        replace(pair.decision, refund_tenders=answer.tenders, refund_split=answer.split)
-        for pair, answer in zip(decided, answers, strict=True)
+    return tuple(_paid(pair.decision, answer) for pair, answer in zip(decided, answers, strict=True))
+
+
+def _paid(decision: LineDecision, answer: TenderAnswer) -> LineDecision:
+    """The decision with its refund tenders and split (`dataclasses.replace`, spelled out: it is on every line)."""
+    d = decision
+    return LineDecision(
+        line_number=d.line_number,
+        approved_quantity=d.approved_quantity,
+        response=d.response,
+        refund_tenders=answer.tenders,
+        restocking_fee=d.restocking_fee,
+        refund_amount=d.refund_amount,
+        policy_id=d.policy_id,
+        reasons=d.reasons,
+        receipt_messages=d.receipt_messages,
+        disposition_code=d.disposition_code,
+        customer_information_required=d.customer_information_required,
+        trace=d.trace,
+        loyalty_preview=d.loyalty_preview,
+        refund_split=answer.split,
     )
 
 
@@ -129,25 +197,80 @@ def _evaluate_line(
     today: date,
     chosen: tuple[Selection, tuple[str, ...]],
     claimed: dict[tuple[str, str], Decimal],
+    traced: bool,
+    memo: LineMemo | None,
 ) -> Decided:
     selection, nodes = chosen
     has_id = request.positive_id is not None
     context = LineContext(request, line, history, today, policy_set, nodes, {}, has_id, dict(claimed))
-    state = _run_policy(selection.policy, context)
+    policy = selection.policy
+    if memo is None:
+        state = _run_policy(policy, policy_set, has_id, traced, lambda rule, _: _value(rule, context))
+    else:
+        state = _run_shared(selection, context, memo)
     code = state.code or policy_set.codes[policy_set.settings.default_code]
-    trace = LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
+    trace = _trace(selection, state) if traced else None
     approved = _capped(line, history, claimed, line.quantity) if code.response_type.approves else Decimal(0)
-    decision = _line_decision(request, line, policy_set, code, state, selection.policy, trace, approved)
-    potential = refund_amounts(line, line.quantity, state.fees, request.header.currency)[1]
+    decision = _line_decision(request, line, policy_set, code, state, policy, trace, approved)
+    if approved is line.quantity:
+        potential = decision.refund_amount
+    else:
+        potential = refund_amounts(line, line.quantity, state.fees, request.header.currency)[1]
     return Decided(decision, code, state.tenders, potential)
 
 
-def _run_policy(policy: Policy, context: LineContext) -> _LineState:
+def _trace(selection: Selection, state: _LineState) -> LineTrace:
+    return LineTrace(selection.candidates, f"{selection.policy.policy_id}: {selection.reason}", tuple(state.steps))
+
+
+def _run_shared(selection: Selection, context: LineContext, memo: LineMemo) -> _LineState:
+    """The rules' outcome for a line, shared with every earlier line of the same policy whose rules select the same
+    answers (every rule's value is asked and matched, whether or not the rules reach it, so the key holds every
+    input the rules read)."""
+    policy, has_id = selection.policy, context.has_positive_id
+    values = tuple(_value(rule, context) for rule in policy.rules)
+    memo.sources.append((selection, values, has_id))
+    key = (policy.policy_id, has_id, *map(_selected, policy.rules, values))
+    outcomes = memo.outcomes
+    state = outcomes.get(key)
+    if state is None:
+        state = _run_policy(policy, context.policy_set, has_id, False, lambda _, at: values[at])
+        memo.runs += 1
+        if len(outcomes) >= memo.limit:
+            outcomes.clear()
+        outcomes[key] = state
+    return state
+
+
+def _selected(rule: Rule, value: Value) -> tuple[int, bool]:
+    """What of a value decides a rule's outcome: the answer it selects (by identity: the memo holds the policy set)
+    and whether it is missing; (0, ...) when none would (the rules raise if they reach it)."""
+    try:
+        found = id(match_answer(rule, CATALOGUE[rule.question], value))
+    except LookupError:
+        found = 0
+    return found, value is None
+
+
+def _value(rule: Rule, context: LineContext) -> Value:
+    """What a rule's question finds for the line (None when it needs a positive ID and none was shown)."""
+    question = CATALOGUE[rule.question]
+    if question.needs_positive_id and not context.has_positive_id:
+        return None
+    context.params = rule.params
+    return question.ask(context)
+
+
+def _run_policy(
+    policy: Policy, policy_set: PolicySet, has_id: bool, traced: bool, ask: Callable[[Rule, int], Value]
+) -> _LineState:
+    """Run a policy's rules in order (following Continue-at and Stop); `ask` finds a rule's value (the rule and its
+    position)."""
     state = _LineState()
     rules, index = policy.rules, 0
     while index < len(rules):
         rule = rules[index]
-        outcome = _ask(rule, context, state)
+        outcome = _answer(rule, ask(rule, index), has_id, policy_set, state, traced)
         if outcome.action is Action.STOP:
             break
         if outcome.action is Action.CONTINUE_AT:
@@ -157,18 +280,16 @@ def _run_policy(policy: Policy, context: LineContext) -> _LineState:
     return state
 
 
-def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
+def _answer(rule: Rule, value: Value, has_id: bool, policy_set: PolicySet, state: _LineState, traced: bool) -> Outcome:
+    """Apply the answer `value` selects to the line's state (and its trace step when `traced`)."""
     question = CATALOGUE[rule.question]
-    context.params = rule.params
-    has_id = context.has_positive_id
     needs_id = question.needs_positive_id
-    value = None if needs_id and not has_id else question.ask(context)
     answer = match_answer(rule, question, value)
     outcome = answer.outcome
     code_id = outcome.code
     changed = False
     if code_id is not None:
-        code = context.policy_set.codes[code_id]
+        code = policy_set.codes[code_id]
         if state.code is None or code.rank > state.code.rank:
             state.code, changed = code, True
     if (value is None and needs_id) or (outcome.positive_id_required and not has_id):
@@ -176,9 +297,10 @@ def _ask(rule: Rule, context: LineContext, state: _LineState) -> Outcome:
     if outcome.collects:
         _collect(state, outcome)
     label = answer.label
-    state.steps.append(
-        TraceStep(rule.rule_id, rule.question, describe(value), label, outcome.action_name, code_id, changed)
-    )
+    if traced:
+        state.steps.append(
+            TraceStep(rule.rule_id, rule.question, describe(value), label, outcome.action_name, code_id, changed)
+        )
     state.reasons.append(Reason(rule.rule_id, rule.question, label, code_id))
     return outcome
 
@@ -206,6 +328,15 @@ def _coded(code: ResponseCode, languages: tuple[str, ...]) -> CodedResponse:
 
 
 def _messages(request: AuthorizeRequest, policy_set: PolicySet, ids: tuple[str, ...]) -> tuple[ReceiptMessage, ...]:
+    if not ids:
+        return ()
+    key = ("messages", ids, request.languages)
+    return policy_set.remembered(key, tuple, lambda: _find_messages(request, policy_set, ids))
+
+
+def _find_messages(
+    request: AuthorizeRequest, policy_set: PolicySet, ids: tuple[str, ...]
+) -> tuple[ReceiptMessage, ...]:
     wanted = set(request.languages)
     found = []
     for message_id in ids:
@@ -222,7 +353,7 @@ def _line_decision(
     code: ResponseCode,
     state: _LineState,
     policy: Policy,
-    trace: LineTrace,
+    trace: LineTrace | None,
     approved: Decimal,
 ) -> LineDecision:
     """A line's decision; its refund tenders are filled in once every line is decided."""

@@ -1,5 +1,6 @@
 """Policy simulation end to end: attempts stored through the till API, drafts published through the admin API,
-simulated over HTTP and from the command line; the database is the same before and after."""
+simulated over HTTP and from the command line; the database is the same before and after. The acceptance tests run
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ async def simulate(client: Client, version: str, **body: Any) -> tuple[int, Any]
     return response.status, json.loads(text) if response.content_type.endswith("json") else text
 
 
+@pytest.mark.both_backends
 async def test_a_shorter_window_changes_exactly_the_attempts_between_the_two_windows(
     client: Client, settings: Any
 ) -> None:
@@ -145,6 +147,7 @@ async def test_a_refused_simulation_says_why(
     assert table_counts(settings.db_path) == before
 
 
+@pytest.mark.both_backends
 async def test_the_command_line_simulates_from_the_database_and_from_a_gateway(
     client: Client, settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

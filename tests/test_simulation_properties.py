@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +25,13 @@ from handlers.models import PositiveId
 from handlers.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
 from handlers.simulation.report import SimulationReport
+from handlers.simulation.run import simulate
 from handlers.simulation.service import simulate_policy
+from store.base import Store
+from store.open import open_store
 from store.sqlite import SqliteStore
-from tests.conftest import POLICY
+from tests.conftest import BACKENDS, POLICY
+from tests.pgcluster import TEMPLATE, PgCluster
 from tests.simtraffic import SaleLine, authorize, final
 
 START = date(2026, 10, 25)
@@ -43,15 +49,23 @@ SENSITIVE = (
 )
 
 
-def sensitive_policy() -> PolicySet:
+# A draft that changes many of the story's decisions: the receipted window cut from 30 days to 7.
+SHORTER = (
+    ('<Answer below="31" code="100"/>', '<Answer below="8" code="100"/>'),
+    ('<Answer from="31" below="91" code="300"', '<Answer from="8" below="91" code="300"'),
+)
+
+
+def sensitive_policy(*more: tuple[str, str]) -> PolicySet:
     text = POLICY.read_text(encoding="utf-8")
-    for old, new in SENSITIVE:
+    for old, new in SENSITIVE + more:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     return load_policy_bytes(text.encode())
 
 
 POLICY_SET = sensitive_policy()
+DRAFT = sensitive_policy(*SHORTER)
 
 authorize_action = st.tuples(
     st.just("authorize"),
@@ -124,18 +138,37 @@ def customer(number: int) -> str:
     return f"TX{number:06d}"
 
 
-async def play(story: Story, steps: list[tuple[object, ...]], database: Path) -> SimulationReport:
+async def play(story: Story, steps: list[tuple[object, ...]], database: str | Path) -> SimulationReport:
+    store = open_store(database, background_checkpoints=False, pool_size=2)
+    await store.open()
+    try:
+        await tell(story, steps, store)
+        report = await simulate_policy(store, POLICY_SET, START, story.day)
+        return report
+    finally:
+        await store.close()
+
+
+async def tell(story: Story, steps: list[tuple[object, ...]], store: Store) -> None:
+    """Play the story's steps through the returns and admin services, deciding under `POLICY_SET`."""
+    holder = PolicyHolder(POLICY_SET)
+    service = ReturnsService(store, holder, b"k" * 32, clock=story.now)
+    admin = AdminService(store, holder, b"k" * 32, clock=story.now)
+    for step in steps:
+        with contextlib.suppress(DomainError):  # a refused message or action changes nothing, as in production
+            await act(story, service, admin, step)
+
+
+async def both_ways(story: Story, steps: list[tuple[object, ...]], database: Path) -> list[SimulationReport]:
+    """The story simulated under a draft with a shorter window, quickly (untraced, lines shared) and the reference
+    way (every attempt traced, nothing shared)."""
     store = SqliteStore(database, background_checkpoints=False)
     await store.open()
     try:
-        holder = PolicyHolder(POLICY_SET)
-        service = ReturnsService(store, holder, b"k" * 32, clock=story.now)
-        admin = AdminService(store, holder, b"k" * 32, clock=story.now)
-        for step in steps:
-            with contextlib.suppress(DomainError):  # a refused message or action changes nothing, as in production
-                await act(story, service, admin, step)
-        report = await simulate_policy(store, POLICY_SET, START, story.day)
-        return report
+        await tell(story, steps, store)
+        attempts, rows = await store.simulation_inputs(START, story.day)
+        window = (START, story.day, ())
+        return [simulate(DRAFT, attempts, rows, window, quick=quick) for quick in (True, False)]
     finally:
         await store.close()
 
@@ -217,15 +250,54 @@ async def _watch(story: Story, admin: AdminService, add: bool) -> None:
                 return
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture(params=BACKENDS)
+def databases(request: pytest.FixtureRequest) -> Callable[[], contextlib.AbstractContextManager[str | Path]]:
+    """Fresh, empty gateway databases, one per story: SQLite files, or PostgreSQL databases of the session's
+    throwaway cluster (skipped with its reason, or failing when required, without PostgreSQL)."""
+    if request.param == "sqlite":
+
+        @contextlib.contextmanager
+        def sqlite_file() -> Iterator[Path]:
+            with tempfile.TemporaryDirectory() as folder:
+                yield Path(folder) / "story.db"
+
+        return sqlite_file
+    cluster: PgCluster = request.getfixturevalue("pg_server")
+
+    @contextlib.contextmanager
+    def pg_database() -> Iterator[str]:
+        url = cluster.create_database(template=TEMPLATE)
+        try:
+            yield url
+        finally:
+            cluster.drop_database(url.rsplit("/", 1)[1])
+
+    return pg_database
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(steps=actions)
 @example(steps=OVER_RETURN)
 @example(steps=OVERRIDE_USED)
 @example(steps=VOID_REVERSES)
-def test_the_deciding_policy_simulated_over_its_own_period_changes_nothing(steps: list[tuple[object, ...]]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+def test_the_deciding_policy_simulated_over_its_own_period_changes_nothing(
+    databases: Callable[[], contextlib.AbstractContextManager[str | Path]], steps: list[tuple[object, ...]]
+) -> None:
+    with databases() as database:
         story = Story()
-        report = asyncio.run(play(story, steps, Path(folder) / "story.db"))
+        report = asyncio.run(play(story, steps, database))
     assert report.changed == 0, report.changes[:3]
     attempts = sum(1 for step in steps if step[0] in ("authorize", "reask"))
     assert report.re_decided + sum(report.not_rebuilt.values()) == report.attempts <= attempts
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=actions)
+@example(steps=OVER_RETURN + OVER_RETURN + VOID_REVERSES)
+def test_sharing_decisions_and_tracing_only_changes_give_the_reference_report(steps: list[tuple[object, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        quick, reference = asyncio.run(both_ways(Story(), steps, Path(folder) / "story.db"))
+    assert reference.shared == 0
+    assert replace(reference, shared=quick.shared) == quick

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.decision import LineDecision
+from handlers.decision import LineDecision, LineTrace
 from handlers.engine import Evaluation
 
 Outcome = tuple[str, str, str, str, tuple[str, ...]]
@@ -39,15 +39,18 @@ def transaction_changed(stored: dict[str, Any], evaluation: Evaluation) -> bool:
     )
 
 
-def cause(before: dict[str, Any], after: LineDecision, override_changed: bool) -> tuple[str, str]:
-    """The rule that made a line change, as (rule key for ranking, a sentence for the changed ticket)."""
+def cause(
+    before: dict[str, Any], after: LineDecision, trace: LineTrace | None, override_changed: bool
+) -> tuple[str, str]:
+    """The rule that made a line change, as (rule key for ranking, a sentence for the changed ticket); `trace` is
+    how the line was decided again."""
     if override_changed:
         return "customer-service-override", "a customer service override applies differently"
     if before["policy_id"] != after.policy_id:
         key = f"policy {after.policy_id}"
         return key, f"decided by policy {after.policy_id} instead of {before['policy_id']}"
     old_steps = (before.get("trace") or {}).get("steps") or []
-    new_steps = after.trace.steps if after.trace else ()
+    new_steps = trace.steps if trace else ()
     for old, new in zip(old_steps, new_steps, strict=False):
         rule, question, old_input, old_answer, _, old_code = old[0], old[1], old[2], old[3], old[4], old[5]
         if rule != new.rule or old_answer != new.answer or old_code != new.code:

@@ -26,6 +26,8 @@ from handlers.models import (
 
 KEPT_POSITIVE_ID = PositiveId("kept", "kept", "kept")
 _EPOCH = datetime(2000, 1, 1)
+_TENDERS = {tender.value: tender for tender in TenderType}
+_CONDITIONS = {condition.value: condition for condition in ItemCondition}
 
 
 def request_json(request: AuthorizeRequest, customer_key: str | None = None) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def _line(values: list[Any]) -> ReturnLine:
         receipted=receipted,
         merchandise_hints=tuple(hints),
         tax_paid=None if tax is None else Decimal(tax),
-        item_condition=None if condition is None else ItemCondition(condition),
+        item_condition=None if condition is None else _CONDITIONS[condition],
         reason_code=reason,
         manually_entered=manual,
         gift_receipt=gift,
@@ -115,7 +117,7 @@ def _line(values: list[Any]) -> ReturnLine:
         purchase_date=_parse_day(bought),
         delivery_date=_parse_day(delivered),
         original_quantity=None if original is None else Decimal(original),
-        original_tenders=tuple(TenderAmount(TenderType(kind), Decimal(amount)) for kind, amount in tenders),
+        original_tenders=tuple(TenderAmount(_TENDERS[kind], Decimal(amount)) for kind, amount in tenders),
     )
 
 

@@ -2,8 +2,9 @@
 nothing.
 
 The history each attempt is decided against is the one the store held when the attempt came (see `timeline`).
-Only the parts of the history the draft's rules ask about go into a decision, so attempts whose request and those
-parts are equal share one evaluation.
+Attempts are decided without the trace; only an attempt whose decision changed is decided again with it, for the
+rule that made the change. Lines whose rules find the same values (the same policy, dates relative to purchase,
+history counts, tenders, item attributes, ...) share one run of the rules (`LineMemo`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from handlers.engine import Evaluation, evaluate
+from handlers.decision import LineDecision, LineTrace
+from handlers.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
 from handlers.history import History, history_reach
 from handlers.models import AuthorizeRequest
 from handlers.policy_model import PolicySet
@@ -67,9 +69,11 @@ def simulate(
     rows: HistoryRows,
     window: tuple[date, date, tuple[str, ...]],
     progress: Progress | None = None,
+    quick: bool = True,
 ) -> SimulationReport:
-    """Decide every attempt (in time order) again under `draft` and tally what changes."""
-    run = _Run(draft, Needs.of(draft), HistoryState(rows), Tally(), {})
+    """Decide every attempt (in time order) again under `draft` and tally what changes. `quick` False decides
+    every attempt with its full trace and shares nothing (the reference the quick path must equal)."""
+    run = _Run(draft, Needs.of(draft), HistoryState(rows), Tally(), LineMemo(draft) if quick else None)
     events = sorted(run.state.events(), key=lambda event: (event[0], event[1]))
     audited = {entry.target.partition("/")[2] for entry in rows.audit if entry.action.startswith("count.")}
     run.unaudited = {customer for customer in rows.count_overrides if customer[:12] not in audited}
@@ -92,7 +96,7 @@ class _Run:
     needs: Needs
     state: HistoryState
     tally: Tally
-    memo: dict[tuple[object, ...], Evaluation]
+    memo: LineMemo | None
     unaudited: frozenset[str] | set[str] = frozenset()
 
     def decide(self, attempt: StoredAttempt) -> None:
@@ -110,14 +114,17 @@ class _Run:
         if unknown is not None:
             self.tally.not_decided(unknown)
             return
-        key, history = self._history(request, customer, kept["cashier_id"])
-        evaluation = self.memo.get(key)
-        if evaluation is None:
-            evaluation = evaluate(request, self.draft, history(), request.header.business_date)
-            self.memo[key] = evaluation
-        else:
+        history = self._history(request, customer, kept["cashier_id"])
+        today, memo = request.header.business_date, self.memo
+        if memo is None:
+            evaluation = evaluate(request, self.draft, history, today)
+            _tally(self.tally, attempt, request, stored, evaluation, lambda index: _trace(evaluation, index))
+            return
+        ran = memo.runs
+        evaluation = evaluate_untraced(request, self.draft, history, today, memo)
+        if memo.runs == ran:
             self.tally.shared += 1
-        _tally(self.tally, attempt, request, stored, evaluation)
+        _tally(self.tally, attempt, request, stored, evaluation, memo.trace)
 
     def _unknown(self, customer: str | None, request: AuthorizeRequest) -> str | None:
         state, needs = self.state, self.needs
@@ -133,10 +140,8 @@ class _Run:
                     return LOST_QUANTITIES
         return None
 
-    def _history(
-        self, request: AuthorizeRequest, customer: str | None, cashier: str
-    ) -> tuple[tuple[object, ...], Callable[[], History]]:
-        """The memo key of the history parts the draft reads, and how to build that history."""
+    def _history(self, request: AuthorizeRequest, customer: str | None, cashier: str) -> History:
+        """The parts of the history the draft reads, as the store held them."""
         state, needs, today = self.state, self.needs, request.header.business_date
         returns: tuple[Any, ...] = ()
         cumulative, overrides = 0, 0
@@ -156,25 +161,26 @@ class _Run:
         if needs.quantities:
             keys = {(line.original_sale.key, line.item_id) for line in request.lines if line.original_sale}
             returned = tuple(sorted((key, state.returned[key]) for key in keys if key in state.returned))
-        watches = state.watch_version if needs.watches else 0
-        key = (request, returns, cumulative, overrides, days, returned, watches)
-
-        def build() -> History:
-            return History(
-                customer_returns=returns,
-                customer_exception_total=cumulative,
-                cashier_exceptions_by_day=dict(days),
-                returned_quantities=dict(returned),
-                pattern_watches=state.watch_tuple,
-                overrides_available=overrides,
-            )
-
-        return key, build
+        return History(
+            customer_returns=returns,
+            customer_exception_total=cumulative,
+            cashier_exceptions_by_day=dict(days),
+            returned_quantities=dict(returned),
+            pattern_watches=state.watch_tuple,
+            overrides_available=overrides,
+        )
 
 
 def _tally(
-    tally: Tally, attempt: StoredAttempt, request: AuthorizeRequest, stored: dict[str, Any], evaluation: Evaluation
+    tally: Tally,
+    attempt: StoredAttempt,
+    request: AuthorizeRequest,
+    stored: dict[str, Any],
+    evaluation: Evaluation,
+    traced: Callable[[int], LineTrace],
 ) -> None:
+    """Count an attempt before and after; `traced` gives the trace of a line (by position), asked only for a line
+    that changed (for the rule that changed it)."""
     tally.attempts += 1
     tally.re_decided += 1
     before, after = stored["response_type"], evaluation.response.response_type.value
@@ -188,9 +194,9 @@ def _tally(
         tally.transaction_moves[f"{before} -> {after}"] += 1
     currency = request.header.currency
     old_lines = {line["line_number"]: line for line in stored["lines"]}
-    for line in evaluation.lines:
+    for index, line in enumerate(evaluation.lines):
         old = old_lines.get(line.line_number)
-        if old is not None and _line(tally, attempt, currency, old, line, override_changed):
+        if old is not None and _line(tally, attempt, currency, old, (traced, index, line), override_changed):
             changed = True
     if changed:
         tally.changed += 1
@@ -198,9 +204,15 @@ def _tally(
 
 
 def _line(
-    tally: Tally, attempt: StoredAttempt, currency: str, old: dict[str, Any], line: Any, override_changed: bool
+    tally: Tally,
+    attempt: StoredAttempt,
+    currency: str,
+    old: dict[str, Any],
+    new: tuple[Callable[[int], LineTrace], int, LineDecision],
+    override_changed: bool,
 ) -> bool:
     """Tally one line before and after; whether it changed."""
+    traced, index, line = new
     was, now = stored_outcome(old), new_outcome(line)
     tally.lines["before"][was[0]] += 1
     tally.lines["after"][now[0]] += 1
@@ -210,7 +222,7 @@ def _line(
     tally.policies[line.policy_id]["lines_after"] += 1
     if was == now:
         return False
-    rule, reason = cause(old, line, override_changed)
+    rule, reason = cause(old, line, None if override_changed else traced(index), override_changed)
     tally.rules[rule] += 1
     tally.policies[line.policy_id]["changed_lines"] += 1
     if was[0] != now[0]:
@@ -229,6 +241,12 @@ def _line(
         )
     )
     return True
+
+
+def _trace(evaluation: Evaluation, index: int) -> LineTrace:
+    found = evaluation.lines[index].trace
+    assert found is not None, "a traced evaluation"
+    return found
 
 
 def _money(tally: Tally, side: str, currency: str, refund: Decimal, tenders: tuple[str, ...]) -> None:
