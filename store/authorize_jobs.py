@@ -1,4 +1,15 @@
-"""Write job of an authorize: open a ticket (or a new attempt), read history, decide and store, one transaction."""
+"""Write job of an authorize: open a ticket (or a new attempt), read history, decide and store, one transaction.
+
+Few round trips, as a shared server wants: the claim of the message id (an insert that does nothing when the id is
+known; the locks travel with it), one statement reading the whole history (store.history_sql.load_opening), and
+one batch of writes. A re-ask adds the read of its ticket, a loyalty account the reads of its ledger, a retried
+message the read of its stored answer.
+
+Locks, in the order every job takes them (coarse to fine): the message, the ticket asked again, the customer. A
+final result, a void, a reset or freeze of the count and an override granted or revoked all hold the customer's
+lock while they write that customer's history, so the history an authorize reads under it is whole (the single
+statement makes it one snapshot besides).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +19,13 @@ from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, Ti
 from handlers.history import EMPTY_HISTORY
 from handlers.loyalty import Account, Purchase
 from store.db import Db
-from store.history_sql import load_history
+from store.history_sql import load_opening
 from store.loyalty_sql import account_of, purchases
 from store.records import Authorized, DecisionRecord, HistoryQuery, Opened, TicketOpening
 
 KIND_AUTHORIZE = "authorize"
 Decide = Callable[[Opened], DecisionRecord | None]
+Write = tuple[str, list[tuple[object, ...]]]  # a statement and its rows of parameters, for Db.write_all
 
 
 def authorize_job(opening: TicketOpening, query: HistoryQuery, decide: Decide) -> Callable[[Db], Authorized]:
@@ -27,60 +39,71 @@ def authorize_job(opening: TicketOpening, query: HistoryQuery, decide: Decide) -
 
     def job(db: Db) -> Authorized:
         db.lock(f"message:{opening.message_id}")
-        found = db.execute(
+        if opening.existing_ticket_id is not None:
+            db.lock(f"ticket:{opening.existing_ticket_id}")
+        if query.positive_id_hash is not None:
+            db.lock(f"customer:{query.positive_id_hash}")
+        claimed = db.execute(
+            "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, response, received_at)"
+            " VALUES (?, ?, ?, ?, NULL, NULL, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+            (
+                opening.message_id,
+                KIND_AUTHORIZE,
+                opening.digest,
+                opening.existing_ticket_id or opening.ticket_id,
+                opening.received_at,
+            ),
+        ).fetchone()
+        if claimed is not None:
+            return _first_answer(db, opening, query, decide)
+        digest, ticket_id, attempt_no, response = db.execute(
             "SELECT digest, ticket_id, attempt_no, response FROM messages WHERE message_id = ?", (opening.message_id,)
         ).fetchone()
-        if found is None:
-            return _first_answer(db, opening, query, decide)
-        digest, ticket_id, attempt_no, response = found
         if digest != opening.digest:
             raise DuplicateConflict(f"message id {opening.message_id} was already used for a different message")
         if response is not None:
-            return Authorized(Opened(ticket_id, attempt_no, EMPTY_HISTORY, response))
+            return Authorized(Opened(ticket_id, attempt_no, EMPTY_HISTORY, bytes(response)))
         opened = _opened(db, query, ticket_id, attempt_no)
         record = decide(opened)
         if record is not None:
-            _update_decision(db, record)
+            db.write_all(_decision_writes(record))
         return Authorized(opened, record)
 
     return job
 
 
 def _first_answer(db: Db, opening: TicketOpening, query: HistoryQuery, decide: Decide) -> Authorized:
-    """A message seen for the first time: its ticket (new, or an existing one asked again), attempt, decision."""
+    """A message seen for the first time (its claim is in): its ticket (new, or an existing one asked again),
+    attempt, decision, written in one batch."""
+    writes: list[Write] = []
     if opening.existing_ticket_id is None:
         ticket_id, attempt_no = opening.ticket_id, 1
     else:
         ticket_id = opening.existing_ticket_id
         attempt_no = _next_attempt(db, opening, ticket_id)
+        writes.append(_update_customer(ticket_id, opening))
     opened = _opened(db, query, ticket_id, attempt_no)
     record = decide(opened)
     if opening.existing_ticket_id is None:
-        _insert_ticket(db, opening, record)
+        writes.append(_insert_ticket(opening, record))
     elif record is not None:
-        _mark_decided(db, record)
-    _insert_attempt(db, opening, ticket_id, attempt_no, record)
+        writes.append(_mark_decided(record))
+    writes.append(_insert_attempt(opening, ticket_id, attempt_no, record))
     if record is not None:
-        _insert_lines(db, record)
-    db.execute(
-        "INSERT INTO messages (message_id, kind, digest, ticket_id, attempt_no, response, received_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        writes.append(_insert_lines(record))
+    writes.append(
         (
-            opening.message_id,
-            KIND_AUTHORIZE,
-            opening.digest,
-            ticket_id,
-            attempt_no,
-            None if record is None else record.response,
-            opening.received_at,
-        ),
+            "UPDATE messages SET attempt_no = ?, response = ? WHERE message_id = ?",
+            [(attempt_no, None if record is None else record.response, opening.message_id)],
+        )
     )
+    db.write_all(writes)
     return Authorized(opened, record)
 
 
 def _opened(db: Db, query: HistoryQuery, ticket_id: str, attempt_no: int) -> Opened:
-    history = load_history(db, query)
-    return Opened(ticket_id, attempt_no, history, None, _active(db), _loyalty(db, query))
+    history, active = load_opening(db, query)
+    return Opened(ticket_id, attempt_no, history, None, active, _loyalty(db, query))
 
 
 def _loyalty(db: Db, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]] | None:
@@ -90,14 +113,9 @@ def _loyalty(db: Db, query: HistoryQuery) -> tuple[Account, dict[str, Purchase]]
     return account_of(db, query.loyalty_account_id), purchases(db, {sale for sale, _ in query.sale_items})
 
 
-def _active(db: Db) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = 'active_policy'").fetchone()
-    return None if row is None else str(row[0])
-
-
 def _next_attempt(db: Db, opening: TicketOpening, ticket_id: str) -> int:
-    """The number of a new attempt on an existing ticket of this store that is still open to decisions."""
-    db.lock(f"ticket:{ticket_id}")
+    """The number of a new attempt on an existing ticket of this store that is still open to decisions (the job
+    holds the ticket's lock)."""
     row = db.execute(
         "SELECT status, (SELECT COALESCE(MAX(attempt_no), 0) FROM attempts WHERE ticket_id = ?), store_id "
         "FROM tickets WHERE ticket_id = ?",
@@ -109,33 +127,34 @@ def _next_attempt(db: Db, opening: TicketOpening, ticket_id: str) -> int:
         raise StoreMismatch(f"ticket {ticket_id} belongs to another store")
     if row[0] in ("voided", "completed"):
         raise TicketVoided(f"ticket {ticket_id} is {row[0]}; start a new return")
-    _update_customer(db, ticket_id, opening)
     return int(row[1]) + 1
 
 
-def _insert_ticket(db: Db, opening: TicketOpening, record: DecisionRecord | None) -> None:
+def _insert_ticket(opening: TicketOpening, record: DecisionRecord | None) -> Write:
     """A new ticket, with its decision when there is one (open otherwise)."""
     decided = (
         (None, None, None) if record is None else (record.response_type, record.response_code, record.policy_version)
     )
-    db.execute(
+    return (
         "INSERT INTO tickets (ticket_id, store_id, register_id, cashier_id, business_date, created_at, origin, status,"
         " positive_id_hash, positive_id_display, customer_id, customer_type, customer_masked, customer_sealed,"
         " loyalty_account_id, response_type, response_code, policy_version, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            opening.ticket_id,
-            opening.store_id,
-            opening.register_id,
-            opening.cashier_id,
-            opening.business_date.isoformat(),
-            opening.received_at,
-            opening.origin,
-            "open" if record is None else "decided",
-            *_customer(opening),
-            *decided,
-            opening.received_at if record is None else record.responded_at,
-        ),
+        [
+            (
+                opening.ticket_id,
+                opening.store_id,
+                opening.register_id,
+                opening.cashier_id,
+                opening.business_date.isoformat(),
+                opening.received_at,
+                opening.origin,
+                "open" if record is None else "decided",
+                *_customer(opening),
+                *decided,
+                opening.received_at if record is None else record.responded_at,
+            )
+        ],
     )
 
 
@@ -152,30 +171,24 @@ def _customer(opening: TicketOpening) -> tuple[str | None, ...]:
     )
 
 
-def _update_customer(db: Db, ticket_id: str, opening: TicketOpening) -> None:
+def _update_customer(ticket_id: str, opening: TicketOpening) -> Write:
     """A re-ask may bring the positive ID the first attempt lacked."""
-    db.execute(
+    return (
         "UPDATE tickets SET positive_id_hash = COALESCE(?, positive_id_hash),"
         " positive_id_display = COALESCE(?, positive_id_display), customer_id = COALESCE(?, customer_id),"
         " customer_type = COALESCE(?, customer_type), customer_masked = COALESCE(?, customer_masked),"
         " customer_sealed = COALESCE(?, customer_sealed), loyalty_account_id = COALESCE(?, loyalty_account_id),"
         " updated_at = ? WHERE ticket_id = ?",
-        (*_customer(opening), opening.received_at, ticket_id),
+        [(*_customer(opening), opening.received_at, ticket_id)],
     )
 
 
-def _insert_attempt(
-    db: Db,
-    opening: TicketOpening,
-    ticket_id: str,
-    attempt_no: int,
-    record: DecisionRecord | None,
-) -> None:
-    db.execute(
+def _insert_attempt(opening: TicketOpening, ticket_id: str, attempt_no: int, record: DecisionRecord | None) -> Write:
+    return (
         "INSERT INTO attempts (ticket_id, attempt_no, message_id, received_at, responded_at, policy_version,"
         " response_type, response_code, customer_information_required, override_used, decision_json)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ticket_id, attempt_no, opening.message_id, opening.received_at, *_attempt_decision(record)),
+        [(ticket_id, attempt_no, opening.message_id, opening.received_at, *_attempt_decision(record))],
     )
 
 
@@ -194,29 +207,31 @@ def _attempt_decision(record: DecisionRecord | None) -> tuple[str | int | None, 
     )
 
 
-def _update_decision(db: Db, record: DecisionRecord) -> None:
+def _decision_writes(record: DecisionRecord) -> list[Write]:
     """Decide an attempt committed undecided, and remember the response as its message's answer."""
-    db.execute(
+    decided: Write = (
         "UPDATE attempts SET responded_at = ?, policy_version = ?, response_type = ?, response_code = ?,"
         " customer_information_required = ?, override_used = ?, decision_json = ?"
         " WHERE ticket_id = ? AND attempt_no = ?",
-        (*_attempt_decision(record), record.ticket_id, record.attempt_no),
+        [(*_attempt_decision(record), record.ticket_id, record.attempt_no)],
     )
-    _insert_lines(db, record)
-    _mark_decided(db, record)
-    db.execute("UPDATE messages SET response = ? WHERE message_id = ?", (record.response, record.message_id))
+    remembered: Write = (
+        "UPDATE messages SET response = ? WHERE message_id = ?",
+        [(record.response, record.message_id)],
+    )
+    return [decided, _insert_lines(record), _mark_decided(record), remembered]
 
 
-def _mark_decided(db: Db, record: DecisionRecord) -> None:
-    db.execute(
+def _mark_decided(record: DecisionRecord) -> Write:
+    return (
         "UPDATE tickets SET status = CASE status WHEN 'open' THEN 'decided' ELSE status END, response_type = ?,"
         " response_code = ?, policy_version = ?, updated_at = ? WHERE ticket_id = ?",
-        (record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id),
+        [(record.response_type, record.response_code, record.policy_version, record.responded_at, record.ticket_id)],
     )
 
 
-def _insert_lines(db: Db, record: DecisionRecord) -> None:
-    db.executemany(
+def _insert_lines(record: DecisionRecord) -> Write:
+    return (
         "INSERT INTO ticket_lines (ticket_id, attempt_no, line_number, item_id, original_sale, receipted, gift_receipt,"
         " quantity, unit_price, response_type, response_code, approved_quantity, refund_amount, policy_id,"
         " pattern_watch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, attempt_no,"

@@ -50,9 +50,17 @@ class Db(Protocol):
         """Run one statement for each row of parameters."""
         ...
 
+    def write_all(self, statements: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> None:
+        """Run statements in order, each once for every row of its parameters, without reading results back
+        (PostgreSQL sends them all in one round trip; a statement with no rows is left out)."""
+        ...
+
     def lock(self, *keys: str) -> None:
         """Hold exclusive locks on the named keys until the transaction ends, taken in sorted order so that two
         transactions never wait on each other in a cycle. A no-op where one writer already serializes every write
-        (SQLite); advisory transaction locks on PostgreSQL. Keys name what they guard, e.g. `ticket:<id>`,
+        (SQLite); advisory transaction locks on PostgreSQL, taken at the latest just before the job's next statement
+        runs (in that statement's round trip), so a lock guards every statement after the call. Successive calls
+        take their locks in call order: a job locks coarser keys (message, ticket) before finer ones (customer,
+        sale, account), as every job does. Keys name what they guard, e.g. `ticket:<id>`,
         `customer:<hash>`, `sale:<store>/<register>/<transaction>`, `account:<id>`."""
         ...

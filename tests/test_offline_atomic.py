@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -19,13 +18,14 @@ from gateway.settings import Settings, load_settings
 from gateway.xmlio import parse_xml
 from handlers import final_result_xml
 from handlers.service import PolicyHolder, ReturnsService
+from store.open import open_store
 from store.records import FinalSubmission
-from store.sqlite import SqliteStore
 from tests.conftest import POLICY
 from tests.dbcounts import changed, every_table
 from tests.serverutil import Client, example, field
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 FINAL = "/v1/returns/final-result"
 OFFLINE = "final_result_offline_no_ticket"
 OFFLINE_STORE = (
@@ -41,10 +41,8 @@ def key(credential: Credential, secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> Settings:
-    return load_settings(
-        environ={}, db_path=tmp_path / "gateway.db", credentials=(DALLAS, BOTH), rate_limit=1e6, rate_burst=1e6
-    )
+def secured(db_location: str) -> Settings:
+    return load_settings(environ={}, db_path=db_location, credentials=(DALLAS, BOTH), rate_limit=1e6, rate_burst=1e6)
 
 
 @pytest.fixture
@@ -91,14 +89,14 @@ async def test_an_offline_final_result_writes_its_ticket_and_result_together(til
     assert grown["messages"] == (0, 2)  # the offline request's and the final result's
 
 
-async def test_a_failure_after_the_offline_ticket_is_opened_keeps_nothing(tmp_path: Path) -> None:
+async def test_a_failure_after_the_offline_ticket_is_opened_keeps_nothing(db_location: str) -> None:
     """What a kill -9 between the two parts used to leave (an offline ticket without its result) cannot happen:
     a failure while recording the result rolls the ticket back with it."""
-    store = SqliteStore(tmp_path / "gateway.db")
+    store = open_store(db_location)
     await store.open()
     try:
         service = ReturnsService(store, PolicyHolder(load_policy_file(POLICY)), b"k" * 32)
-        before = every_table(tmp_path / "gateway.db")
+        before = every_table(db_location)
         result = final_result_xml.from_xml(parse_xml(offline()))
         submission = service._submission(result, service.policies.current)
 
@@ -107,7 +105,7 @@ async def test_a_failure_after_the_offline_ticket_is_opened_keeps_nothing(tmp_pa
 
         with pytest.raises(RuntimeError):
             await store.record_final(replace(submission, render_ack=broken))
-        assert changed(before, every_table(tmp_path / "gateway.db")) == {}
+        assert changed(before, every_table(db_location)) == {}
         assert isinstance(submission, FinalSubmission) and submission.offline is not None
         outcome = await store.record_final(submission)
         assert outcome.status == "Recorded"

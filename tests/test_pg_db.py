@@ -121,11 +121,15 @@ def test_locks_are_taken_in_ascending_id_order_whatever_the_argument_order(
     low, high = sorted(arguments, key=lock_id)
     with psycopg.connect(pg_url) as holder, psycopg.connect(pg_url) as taker:
         # Another transaction holds the higher lock: the taker gets the lower one, then waits for the higher.
-        PgDb(holder).lock(high)
+        held = PgDb(holder)
+        held.lock(high)
+        held.execute("SELECT 1")  # a lock is taken with the statement after it
         pid = taker.info.backend_pid
 
         def take() -> None:
-            PgDb(taker).lock(*arguments)
+            taking = PgDb(taker)
+            taking.lock(*arguments)
+            taking.execute("SELECT 1")
             taker.rollback()
 
         waiting = threading.Thread(target=take)

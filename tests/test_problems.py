@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -21,11 +20,12 @@ ADMIN, ADMIN_SECRET = new_credential("admin", "api-key", ("*",), True, "")
 TILL, TILL_SECRET = new_credential("till", "api-key", ("01291",), False, "")
 AS_ADMIN = {"X-API-Key": f"admin.{ADMIN_SECRET}"}
 AS_TILL = {"X-API-Key": f"till.{TILL_SECRET}"}
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db", credentials=(ADMIN, TILL))
+def settings(db_location: str) -> Settings:
+    return load_settings(environ={}, db_path=db_location, credentials=(ADMIN, TILL))
 
 
 @pytest.fixture

@@ -31,10 +31,11 @@ def rejected_queue(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.both_backends
 def test_a_resumed_run_counts_what_the_journal_rejected(
-    rejected_queue: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    rejected_queue: Path, db_location: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "gateway.db"
+    db = db_location
     assert main(["replay", str(rejected_queue), "--db", str(db)]) == 1
     first = capsys.readouterr().out
     assert f"{MESSAGES} rejected" in first

@@ -21,15 +21,14 @@ from tests.test_admin import count_seen as seen
 from tests.test_admin import finish as complete
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_location: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(receipted_rules=WATCH_RULE, nonreceipted_rules=FRAUD_RULE + COUNT_RULE))
-    return load_settings(
-        environ={}, db_path=tmp_path / "gateway.db", policy_path=policy, credentials=(ADMIN, OTHER, TILL)
-    )
+    return load_settings(environ={}, db_path=db_location, policy_path=policy, credentials=(ADMIN, OTHER, TILL))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from gateway.app import create_app
@@ -30,6 +31,7 @@ from tests.tillutil import (
 )
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 ACCOUNT = "LY-3300917"
 WHO = customer(ACCOUNT)
 STOCKPOTS = Sale("01292", "06", "2026-11-04", "20417")
@@ -213,11 +215,11 @@ OFFSET_PROGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 async def test_the_offset_treatment_carries_fifty_for_seven_back_in_odd_cents(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str
 ) -> None:
     program = tmp_path / "program.xml"
     program.write_text(OFFSET_PROGRAM)
-    settings_ = load_settings(environ={}, db_path=tmp_path / "gateway.db", loyalty_program_path=program)
+    settings_ = load_settings(environ={}, db_path=db_location, loyalty_program_path=program)
     client = await aiohttp_client(create_app(settings_))
     status, text = await post(client, LOYALTY, purchase(ACCOUNT, STOCKPOTS, ("410552", "7", "50.00", "")))
     assert status == 200, text

@@ -23,6 +23,7 @@ from tests.serverutil import SOAP11, Client, field, post, soap
 from tests.tillutil import Back, Line, Sale, answer, approved, authorize, finish, lines_of
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 KNIVES = Sale("01292", "04", "2026-11-10", "9031")
 PANS = Sale("00455", "02", "2026-11-12", "1187")
 
@@ -94,11 +95,11 @@ async def test_two_tills_completing_over_the_sale_leave_nothing_to_return(client
 
 
 @pytest.fixture
-async def lenient(aiohttp_client: ClientFactory, tmp_path: Path) -> Client:
+async def lenient(aiohttp_client: ClientFactory, tmp_path: Path, db_location: str) -> Client:
     """A policy that never asks about quantities: the cap still holds."""
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml())
-    settings_ = load_settings(environ={}, db_path=tmp_path / "gateway.db", policy_path=policy)
+    settings_ = load_settings(environ={}, db_path=db_location, policy_path=policy)
     return await aiohttp_client(create_app(settings_))
 
 

@@ -17,11 +17,12 @@ from tests.conftest import CORPUS
 from tests.serverutil import EMPTY, Client, count, example, field, post, table_counts
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db", max_body_bytes=200_000)
+def settings(db_location: str) -> Settings:
+    return load_settings(environ={}, db_path=db_location, max_body_bytes=200_000)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tests.policyutil import policy_xml
 from tests.serverutil import Client, example, field, post
 
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
+pytestmark = pytest.mark.both_backends
 AUTH, FINAL = "/v1/returns/authorize", "/v1/returns/final-result"
 EXCHANGES = (
     '<Rule id="exchange" question="TransactionType"><Answer in="Return"/><Answer in="Exchange" code="D2"/></Rule>'
@@ -44,15 +45,15 @@ def limit_rule(ratio: str) -> str:
     )
 
 
-def settings_with(tmp_path: Path, ratio: str) -> Settings:
+def settings_with(tmp_path: Path, db_location: str, ratio: str) -> Settings:
     policy = tmp_path / "policy.xml"
     policy.write_bytes(policy_xml(receipted_rules=EXCHANGES + limit_rule(ratio), tenders=TENDERS))
-    return load_settings(environ={}, db_path=tmp_path / "gateway.db", policy_path=policy)
+    return load_settings(environ={}, db_path=db_location, policy_path=policy)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return settings_with(tmp_path, "0.3")
+def settings(tmp_path: Path, db_location: str) -> Settings:
+    return settings_with(tmp_path, db_location, "0.3")
 
 
 def valid(text: str) -> str:
@@ -132,8 +133,8 @@ async def test_a_customer_who_kept_more_than_the_ratio_keeps_returning(client: C
 
 
 async def test_a_customer_who_kept_less_than_the_ratio_meets_the_limit(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, db_location: str
 ) -> None:
     """Ratio 0.8: half kept is less than 80%: the five items returned count and the limit denies."""
-    client = await aiohttp_client(create_app(settings_with(tmp_path, "0.8")))
+    client = await aiohttp_client(create_app(settings_with(tmp_path, db_location, "0.8")))
     assert await half_bought_back(client) == "Denial 5"

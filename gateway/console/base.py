@@ -22,10 +22,11 @@ from gateway.auth import GUARD
 from gateway.console.formatting import Locales, format_day, format_moment, format_money, format_number
 from gateway.console.session import COOKIE, DEFAULT_IDLE_SECONDS, Keeper, Session, console_key
 from gateway.credentials import Credential
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, Unavailable
 from gateway.keys import SERVICE, STORE
 from handlers.errors import DomainError
 from handlers.policy_model import PolicySet
+from store.errors import StoreUnavailable
 from store.records import Stamp
 
 LOG = logging.getLogger("returns_gateway.console")
@@ -152,14 +153,28 @@ async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytear
         raise web.HTTPBadRequest(reason="The form could not be read; nothing was changed.") from None
 
 
-def _error(request: web.Request, status: int, message: str) -> web.Response:
-    context = {"status": status, "message": message, "title": "Something went wrong" if status >= 500 else "Refused"}
+def _error(request: web.Request, status: int, message: str, retry_after: int | None = None) -> web.Response:
+    """An error page; with `retry_after` (the database cannot serve now) a 503 that says when to try again."""
+    title = "Unavailable" if retry_after is not None else "Something went wrong" if status >= 500 else "Refused"
+    context = {"status": status, "message": message, "title": title}
+    extra = {} if retry_after is None else {"Retry-After": str(retry_after)}
     try:
-        return render(request, "error.html", context, status=status)
+        response = render(request, "error.html", context, status=status)
     except Exception:
         LOG.exception("the console's error page failed on %s", request.path)
         text = f"<!doctype html><title>Error</title><p>{status}: the console could not show this page.</p>"
-        return web.Response(status=status, text=text, content_type="text/html", headers=HEADERS)
+        response = web.Response(status=status, text=text, content_type="text/html", headers=HEADERS)
+    response.headers.update(extra)
+    return response
+
+
+def _unavailable(request: web.Request, error: StoreUnavailable | Unavailable) -> web.Response:
+    """The database cannot serve now (restarting, unreachable, out of connections): nothing was changed, and the
+    same page or form works again shortly."""
+    if isinstance(error, StoreUnavailable):
+        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
+    message = "The gateway's database is unavailable just now; nothing was changed. Try again in a few seconds."
+    return _error(request, 503, message, error.retry_after)
 
 
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -220,6 +235,8 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
             error.headers.update(HEADERS)
             raise
         return _error(request, error.status, error.reason or "The request was refused.")
+    except (StoreUnavailable, Unavailable) as error:
+        return _unavailable(request, error)
     except GatewayError as error:
         return _error(request, error.http_status, error.message)
     except DomainError as error:

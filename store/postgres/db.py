@@ -101,25 +101,54 @@ def lock_statement(keys: Iterable[str]) -> tuple[str, list[int]]:
 
 
 class PgDb:
-    """A `Db` on one psycopg connection inside the transaction its runner opened."""
+    """A `Db` on one psycopg connection inside the transaction its runner opened.
+
+    Round trips are what an operation pays per statement on a shared server, so the `Db` spends few: a lock is
+    sent with the statement that follows it (the locks first, in one pipeline: the server runs them in order, so
+    the statement runs under them), `executemany` and `write_all` send every row and statement in one pipeline.
+    `round_trips` counts the trips to the server this transaction made for its statements."""
 
     dialect: Literal["postgresql"] = "postgresql"
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
+        self._pending: list[tuple[bytes, list[int]]] = []
+        self.round_trips = 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return self._connection.execute(_query(sql), tuple(params))
+        self.round_trips += 1
+        if not self._pending:
+            return self._connection.execute(_query(sql), tuple(params))
+        with self._connection.pipeline():
+            self._send_locks()
+            cursor = self._connection.execute(_query(sql), tuple(params))
+        return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._connection.cursor() as cursor:
-            cursor.executemany(_query(sql), [tuple(row) for row in rows])
+        self.write_all([(sql, rows)])
+
+    def write_all(self, statements: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> None:
+        batches = [(sql, [tuple(row) for row in rows]) for sql, rows in statements]
+        batches = [(sql, rows) for sql, rows in batches if rows]
+        if not batches and not self._pending:
+            return
+        self.round_trips += 1
+        with self._connection.pipeline(), self._connection.cursor() as cursor:
+            self._send_locks()
+            for sql, rows in batches:
+                cursor.executemany(_query(sql), rows)
 
     def lock(self, *keys: str) -> None:
+        """Queue the locks; they are taken, in order, just before the next statement (in its round trip)."""
         if not keys:
             return
         sql, ids = lock_statement(keys)
-        self._connection.execute(sql.encode("utf-8"), ids)
+        self._pending.append((sql.encode("utf-8"), ids))
+
+    def _send_locks(self) -> None:
+        pending, self._pending = self._pending, []
+        for sql, ids in pending:
+            self._connection.execute(sql, ids)
 
 
 def _db(connection: psycopg.Connection[Any]) -> Db:
