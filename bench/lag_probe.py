@@ -40,13 +40,46 @@ def _quantiles(values: list[float]) -> str:
 
 def serve(out: Path, argv: list[str]) -> None:
     """The gateway's own `serve`, instrumented; the figures are written to `out` when it stops."""
+    import fcntl
+
     from aiohttp import web
 
     import gateway.app
+    import store.sqlite.checkpoint as checkpoint
     import store.sqlite.writer as writer
     from gateway import cli
 
-    figures: dict[str, list[float]] = {"lag": [], "server": [], "queued": [], "jobs": [], "commit": [], "size": []}
+    figures: dict[str, list[float]] = {
+        "lag": [],
+        "server": [],
+        "queued": [],
+        "jobs": [],
+        "commit": [],
+        "size": [],
+        "lock_wait": [],
+        "checkpoint_locked": [],
+    }
+
+    def _round(self: Any, connection: Any, lock: int) -> None:
+        checkpoint._checkpoint(connection)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = time.perf_counter()
+        try:
+            checkpoint._checkpoint(connection)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            figures["checkpoint_locked"].append(time.perf_counter() - started)
+
+    checkpoint.Checkpointer._round = _round  # type: ignore[method-assign]
+    original_begin = writer.GroupWriter._begin
+
+    def _begin(self: Any) -> Any:
+        started = time.perf_counter()
+        connection = original_begin(self)
+        figures["lock_wait"].append(time.perf_counter() - started)
+        return connection
+
+    writer.GroupWriter._begin = _begin  # type: ignore[method-assign]
     original_apply = writer.GroupWriter._apply
     original_end = writer.GroupWriter._end
     original_run = writer.GroupWriter.run
@@ -145,6 +178,8 @@ def main() -> None:
     print(f"its batch's jobs        {_quantiles(figures['jobs'])}")
     print(f"its batch's commit      {_quantiles(figures['commit'])}")
     print(f"event-loop lag (1 ms)   {_quantiles(figures['lag'])}")
+    print(f"write lock found taken  {_quantiles(figures['lock_wait'])}")
+    print(f"checkpoint holding lock {_quantiles(figures['checkpoint_locked'])}")
     sizes = figures["size"]
     print(f"batches: {len(sizes)}, mean size {statistics.mean(sizes):.1f}, max {max(sizes)}")
 
