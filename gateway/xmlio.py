@@ -77,11 +77,54 @@ def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Eleme
         raise MalformedXml("the body is empty")
     if any(marker in data for marker in _DTD_MARKERS):
         raise DtdForbidden("document type declarations are not accepted")
-    check_encoding(data)
+    encoding = check_encoding(data)
     root = _parse(data)
-    _check_tree(root, limits)
-    _check_namespaces(root, limits)
+    raw = _Raw(data, limits) if encoding in _BYTE_CHECKED else None
+    _check_tree(root, limits, raw)
+    if raw is None or not raw.namespaces_within_limits():
+        _check_namespaces(root, limits)
     return root
+
+
+# In these encodings every markup character is one ASCII byte and no character takes fewer bytes than one, so what
+# the bytes cannot hold, the document cannot hold either: a name of more than N characters needs a run of more than
+# N bytes without white space or markup, a schema location hint its literal local name, an element its "<", and a
+# namespace declaration the literal "xmlns" (names are never written with references).
+_BYTE_CHECKED = frozenset({"UTF-8", "US-ASCII", "ISO-8859-1"})
+_DECLARATIONS = re.compile(rb"xmlns(?::([^\s=]*))?\s*=\s*(\"[^\"]*\"|'[^']*')")
+
+
+_MARKUP_AS_SPACE = bytes.maketrans(b"<>=/\"'", b"      ")
+
+
+class _Raw:
+    """Checks of the document's bytes that rule a problem out cheaply; where one cannot, the tree is checked."""
+
+    __slots__ = ("data", "limits")
+
+    def __init__(self, data: bytes, limits: ParseLimits) -> None:
+        self.data, self.limits = data, limits
+
+    def may_exceed_elements(self) -> bool:
+        return self.data.count(b"<") > self.limits.max_elements
+
+    def may_hold_long_name(self) -> bool:
+        runs = self.data.translate(_MARKUP_AS_SPACE).split()
+        return max(map(len, runs), default=0) > self.limits.max_attribute_length
+
+    def may_hold_schema_hint(self) -> bool:
+        return b"chemaLocation" in self.data  # schemaLocation, noNamespaceSchemaLocation
+
+    def namespaces_within_limits(self) -> bool:
+        """Every declaration found in the bytes, none too long, and no more of them than the cap."""
+        data, limits = self.data, self.limits
+        mentioned = data.count(b"xmlns")
+        if mentioned > limits.max_namespaces:
+            return False
+        found = _DECLARATIONS.findall(data)
+        if len(found) != mentioned:
+            return False
+        return all(len(prefix) + len(value) - 2 <= limits.max_attribute_length for prefix, value in found)
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -140,19 +183,22 @@ _SCHEMA_HINT = etree.XPath(
 )
 
 
-def _check_tree(root: etree._Element, limits: ParseLimits) -> None:
+def _check_tree(root: etree._Element, limits: ParseLimits, raw: _Raw | None = None) -> None:
+    """The tree's caps; `raw`, the document's bytes when byte checks hold for its encoding, skips the checks that
+    its bytes rule out."""
     too_deep, too_long, long_name = _probes(limits)
     if too_deep(root):
         raise TooDeep(f"elements nest deeper than {limits.max_depth} levels")
-    count = int(cast(float, _COUNT_ELEMENTS(root)))
-    if count > limits.max_elements:
-        raise TooManyElements(f"{count} elements exceed the limit of {limits.max_elements}")
+    if raw is None or raw.may_exceed_elements():
+        count = int(cast(float, _COUNT_ELEMENTS(root)))
+        if count > limits.max_elements:
+            raise TooManyElements(f"{count} elements exceed the limit of {limits.max_elements}")
     for namespace in XINCLUDE_NAMESPACES:
         for element in root.iter(f"{{{namespace}}}*"):
             raise XIncludeForbidden("XInclude is not accepted", (Issue("xi:include", element.sourceline),))
     if too_long(root):
         raise AttributeTooLong(f"an attribute is longer than {limits.max_attribute_length} characters")
-    if long_name(root):
+    if (raw is None or raw.may_hold_long_name()) and long_name(root):
         raise NameTooLong(f"an element or attribute name is longer than {limits.max_attribute_length} characters")
-    if _SCHEMA_HINT(root):
+    if (raw is None or raw.may_hold_schema_hint()) and _SCHEMA_HINT(root):
         raise SchemaHintForbidden("schema location hints are not accepted (and never fetched)")

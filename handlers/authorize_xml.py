@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from handlers.models import (
     AuthorizeRequest,
@@ -19,17 +21,18 @@ from handlers.xmlcommon import (
     Fields,
     child,
     children,
-    opt,
+    extensions_of,
     opt_sub,
     opt_text,
+    original_sale_of,
     parse_bool,
+    q,
     read_customer,
     read_extensions,
     read_header,
-    read_original_sale,
-    read_tenders,
     root,
     sub,
+    tenders_of,
     text,
     write_customer,
     write_extensions,
@@ -63,38 +66,72 @@ def _lines(element: Fields) -> Element:
     return lines
 
 
+def _hints(element: Element) -> tuple[str, ...]:
+    return tuple((node.text or "").strip() for node in element)
+
+
+# A line's children, read in one pass over them: the field each text fills and how its text converts (None: kept as
+# text), and the children read as elements. The first of a tag counts, as everywhere in the reading.
+_LINE_TEXTS: dict[str, tuple[str, Callable[[str], object] | None]] = {
+    q("LineNumber"): ("line_number", int),
+    q("ItemId"): ("item_id", None),
+    q("Quantity"): ("quantity", Decimal),
+    q("UnitPricePaid"): ("unit_price_paid", Decimal),
+    q("Receipted"): ("receipted", parse_bool),
+    q("Description"): ("description", None),
+    q("TaxPaid"): ("tax_paid", Decimal),
+    q("SerialNumber"): ("serial_number", None),
+    q("ItemCondition"): ("item_condition", ItemCondition),
+    q("ReasonCode"): ("reason_code", None),
+    q("ManuallyEntered"): ("manually_entered", parse_bool),
+    q("GiftReceipt"): ("gift_receipt", parse_bool),
+    q("ReceiptFound"): ("receipt_found", parse_bool),
+    q("PurchaseDate"): ("purchase_date", date.fromisoformat),
+    q("DeliveryDate"): ("delivery_date", date.fromisoformat),
+    q("OriginalQuantity"): ("original_quantity", Decimal),
+}
+_LINE_ELEMENTS: dict[str, tuple[str, Callable[[Element], object]]] = {
+    q("MerchandiseHierarchy"): ("merchandise_hints", _hints),
+    q("OriginalSale"): ("original_sale", original_sale_of),
+    q("OriginalTenders"): ("original_tenders", tenders_of),
+    q("Loyalty"): ("loyalty", lambda element: _loyalty_of(element)),
+    q("Extensions"): ("extensions", extensions_of),
+}
+_LINE_REQUIRED = (
+    ("line_number", "LineNumber"),
+    ("item_id", "ItemId"),
+    ("quantity", "Quantity"),
+    ("unit_price_paid", "UnitPricePaid"),
+    ("receipted", "Receipted"),
+)
+
+
 def _read_line(line: Element) -> ReturnLine:
-    element = Fields(line)
-    hints = child(element, "MerchandiseHierarchy")
-    return ReturnLine(
-        line_number=int(text(element, "LineNumber")),
-        item_id=text(element, "ItemId"),
-        quantity=Decimal(text(element, "Quantity")),
-        unit_price_paid=Decimal(text(element, "UnitPricePaid")),
-        receipted=parse_bool(text(element, "Receipted")),
-        description=opt_text(element, "Description"),
-        merchandise_hints=tuple((node.text or "").strip() for node in hints) if hints is not None else (),
-        tax_paid=opt(element, "TaxPaid", Decimal),
-        serial_number=opt_text(element, "SerialNumber"),
-        item_condition=opt(element, "ItemCondition", ItemCondition),
-        reason_code=opt_text(element, "ReasonCode"),
-        manually_entered=opt(element, "ManuallyEntered", parse_bool),
-        gift_receipt=opt(element, "GiftReceipt", parse_bool),
-        receipt_found=opt(element, "ReceiptFound", parse_bool),
-        original_sale=read_original_sale(element),
-        purchase_date=opt(element, "PurchaseDate", date.fromisoformat),
-        delivery_date=opt(element, "DeliveryDate", date.fromisoformat),
-        original_quantity=opt(element, "OriginalQuantity", Decimal),
-        original_tenders=read_tenders(element, "OriginalTenders"),
-        loyalty=_read_loyalty(element),
-        extensions=read_extensions(element),
-    )
+    found: dict[str, Any] = {}
+    texts, elements = _LINE_TEXTS, _LINE_ELEMENTS
+    for item in line:
+        tag = item.tag
+        spec = texts.get(tag)  # type: ignore[arg-type]
+        if spec is not None:
+            name, convert = spec
+            if name not in found:
+                value = item.text
+                if value is not None:
+                    value = value.strip()
+                    found[name] = value if convert is None else convert(value)
+                else:
+                    found[name] = None
+            continue
+        reader = elements.get(tag)  # type: ignore[arg-type]
+        if reader is not None and reader[0] not in found:
+            found[reader[0]] = reader[1](item)
+    for name, tag in _LINE_REQUIRED:
+        if found.get(name) is None:
+            raise ValueError(f"{tag} is missing")
+    return ReturnLine(**found)
 
 
-def _read_loyalty(element: Fields) -> LoyaltyOutcome | None:
-    found = child(element, "Loyalty")
-    if found is None:
-        return None
+def _loyalty_of(found: Element) -> LoyaltyOutcome:
     points = tuple(
         LoyaltyPoints(
             account=item.get("account", ""),

@@ -6,11 +6,11 @@ the write path stays cheap and researchers still see named fields.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from handlers.decision import LineDecision, TraceStep
 from handlers.engine import Evaluation
+from handlers.jsontext import compact
 from handlers.loyalty_basis import line_basis
 from handlers.models import AuthorizeRequest
 from handlers.simulation.request_json import request_json
@@ -33,7 +33,7 @@ def decision_json(
             basis = line_basis(asked)
             if basis is not None:
                 line["loyalty_basis"] = basis
-    return json.dumps(
+    return compact(
         {
             "response_type": evaluation.response.response_type.value,
             "response_code": evaluation.response.code,
@@ -41,8 +41,7 @@ def decision_json(
             "override_used": evaluation.override_used,
             "lines": lines,
             **kept,
-        },
-        separators=(",", ":"),
+        }
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from handlers import final_result_xml
 from handlers.engine import Evaluation
+from handlers.jsontext import compact
 from handlers.loyalty_returns import summary
 from handlers.models import AckStatus, AuthorizeRequest, FinalResult, FinalResultAck
 from handlers.policy_model import PatternWatch, PolicySet
@@ -61,7 +61,7 @@ def ack_renderer(result: FinalResult) -> Callable[[str, str, LoyaltyOutcome | No
 
 def result_json(result: FinalResult) -> str:
     """The final result as the ticket keeps it."""
-    return json.dumps(
+    return compact(
         {
             "message_id": result.header.message_id,
             "store_id": result.header.store_id,
@@ -81,6 +81,5 @@ def result_json(result: FinalResult) -> str:
                 }
                 for line in result.lines
             ],
-        },
-        separators=(",", ":"),
+        }
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from handlers.decision import Description, ReceiptMessage
@@ -36,7 +37,9 @@ def descriptions_text(descriptions: Iterable[Description]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def receipt_messages_text(messages: tuple[ReceiptMessage, ...]) -> str:
+    """The messages' XML; lines share a handful of message sets, so each is written once and reused."""
     items = "".join(
         container(
             "Message", "".join(leaf("Text", words, lang=lang) for lang, words in message.texts), id=message.message_id

@@ -127,15 +127,22 @@ def read_header(element: Source) -> TillHeader:
 
 def read_extensions(element: Source) -> tuple[Extension, ...]:
     found = child(element, "Extensions")
-    if found is None:
-        return ()
+    return () if found is None else extensions_of(found)
+
+
+def extensions_of(found: Element) -> tuple[Extension, ...]:
+    """The Extension children of an Extensions element."""
     return tuple(Extension(item.get("name", ""), item.get("value", "")) for item in children(found, "Extension"))
 
 
 def read_original_sale(element: Source) -> OriginalSale | None:
-    found = _child_fields(element, "OriginalSale")
-    if found is None:
-        return None
+    found = child(element, "OriginalSale")
+    return None if found is None else original_sale_of(found)
+
+
+def original_sale_of(element: Element) -> OriginalSale:
+    """An OriginalSale element's sale."""
+    found = Fields(element)
     return OriginalSale(
         store_id=text(found, "StoreId"),
         register_id=text(found, "RegisterId"),
@@ -146,8 +153,11 @@ def read_original_sale(element: Source) -> OriginalSale | None:
 
 def read_tenders(element: Source, name: str) -> tuple[TenderAmount, ...]:
     found = child(element, name)
-    if found is None:
-        return ()
+    return () if found is None else tenders_of(found)
+
+
+def tenders_of(found: Element) -> tuple[TenderAmount, ...]:
+    """The Tender children of a tenders element."""
     return tuple(
         TenderAmount(TenderType(item.get("type", "")), Decimal(item.get("amount", "")))
         for item in children(found, "Tender")

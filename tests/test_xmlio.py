@@ -12,9 +12,13 @@ from gateway.errors import (
     DtdForbidden,
     EntityForbidden,
     MalformedXml,
+    NamespaceTooLong,
+    NameTooLong,
+    SchemaHintForbidden,
     TooDeep,
     TooLarge,
     TooManyElements,
+    TooManyNamespaces,
     XIncludeForbidden,
 )
 from gateway.xmlio import ParseLimits, parse_xml
@@ -87,3 +91,46 @@ def test_syntax_errors_carry_line_and_column() -> None:
     issue = caught.value.issues[0]
     assert (issue.line, issue.column) == (2, 10)
     assert "mismatch" in issue.message
+
+
+# --- the byte checks: wherever they skip a check of the tree, the tree holds nothing that check would refuse ---
+
+CAP = ParseLimits(max_attribute_length=100, max_namespaces=3, max_elements=20)
+NAME = "n" * 101
+WIDE_NAME = "\u00e9" * 60  # 120 bytes in UTF-8, 60 characters: within the cap
+SHAPES = [
+    (f"<a><{NAME}/></a>", NameTooLong),
+    (f"<p:{'n' * 99} xmlns:p='u'/>", NameTooLong),
+    (f"<a {NAME}='1'/>", NameTooLong),
+    (f"<a><{WIDE_NAME}/></a>", None),
+    ("<a>" + "x" * 500 + "</a>", None),
+    ('<a xmlns:a="1" xmlns:b="2" xmlns:c="3"/>', None),
+    ('<a xmlns:a="1" xmlns:b="2" xmlns:c="3" xmlns:d="4"/>', TooManyNamespaces),
+    ('<a xmlns:a="1"><b>xmlns xmlns xmlns xmlns</b></a>', None),
+    ('<a xmlns:p="' + "&#x61;" * 90 + '"/>', None),
+    ('<a xmlns:p="' + "&#x61;" * 101 + '"/>', NamespaceTooLong),
+    ('<a xmlns:p="' + "u" * 60 + '" xmlns:' + "q" * 50 + '="v"/>', None),
+    ("<a xmlns:" + "p" * 50 + '="' + "u" * 60 + '"/>', NamespaceTooLong),
+    ('<a xmlns:x="http://www.w3.org/2001/XMLSchema-instance" x:schemaLocation="u v"/>', SchemaHintForbidden),
+    (
+        '<a xmlns:x="http://www.w3.org/2001/XMLSchema&#x2D;instance" x:noNamespaceSchemaLocation="u"/>',
+        SchemaHintForbidden,
+    ),
+    ("<a>" + "<b/>" * 19 + "</a>", None),
+    ("<a>" + "<b/>" * 20 + "</a>", TooManyElements),
+    ("<a><b>" + "&lt;" * 30 + "</b></a>", None),
+]
+
+
+@pytest.mark.parametrize(("document", "error"), SHAPES)
+@pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1", "UTF-16"])
+def test_byte_checks_refuse_what_the_tree_checks_refuse(
+    document: str, error: type[Exception] | None, encoding: str
+) -> None:
+    """The bytes are checked first in UTF-8 and ISO-8859-1, only the tree in UTF-16: all give the same verdict."""
+    data = f'<?xml version="1.0" encoding="{encoding}"?>{document}'.encode(encoding.replace("UTF-16", "utf-16"))
+    if error is None:
+        assert parse_xml(data, CAP) is not None
+    else:
+        with pytest.raises(error):
+            parse_xml(data, CAP)
