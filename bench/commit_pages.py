@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 from bench.traffic import Traffic
-from gateway.dispatch import apply_message
-from gateway.policies import EXAMPLE_POLICY, load_policy_file
-from gateway.schemas import SchemaRegistry, default_registry
-from gateway.xmlio import parse_xml
-from handlers.exceptions import ExceptionSettings
+from gateway.admin.policies import EXAMPLE_POLICY, load_policy_file
+from gateway.http.dispatch import apply_message
+from gateway.http.schemas import SchemaRegistry, default_registry
+from gateway.http.xmlio import parse_xml
+from handlers.history.exceptions import ExceptionSettings
 from handlers.service import PolicyHolder, ReturnsService
 from store.sqlite import SqliteStore
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bench.fill_db import fill
 from gateway.app import create_app
-from gateway.credentials import new_credential
+from gateway.http.credentials import new_credential
 from gateway.settings import load_settings
 
 EXAMPLE = (

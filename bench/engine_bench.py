@@ -9,13 +9,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from gateway.policies import EXAMPLE_POLICY, load_policy_file
-from gateway.xmlio import parse_xml
-from handlers import authorize_xml
-from handlers.engine import evaluate
-from handlers.history import History, PriorReturn
+from gateway.admin.policies import EXAMPLE_POLICY, load_policy_file
+from gateway.http.xmlio import parse_xml
+from handlers.history.history import History, PriorReturn
 from handlers.models import AuthorizeRequest
-from handlers.policy_model import PolicySet
+from handlers.policy.engine import evaluate
+from handlers.policy.policy_model import PolicySet
+from handlers.xml import authorize_xml
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "messages"
 

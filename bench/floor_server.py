@@ -17,9 +17,9 @@ from pathlib import Path
 from aiohttp import web
 
 from bench.bare_server import RESPONSE, run_workers
-from gateway.intake import read_body
-from gateway.schemas import MESSAGES_NS, SchemaRegistry, default_registry
-from gateway.xmlio import ParseLimits, parse_xml
+from gateway.http.intake import read_body
+from gateway.http.schemas import MESSAGES_NS, SchemaRegistry, default_registry
+from gateway.http.xmlio import ParseLimits, parse_xml
 from store.db import Db
 from store.sqlite import SqliteStore
 

@@ -142,9 +142,9 @@ def serve(out: Path, argv: list[str]) -> None:
         return app
 
     gateway.app.create_app = instrumented
-    import gateway.cli_serve
+    import gateway.commands.cli_serve
 
-    gateway.cli_serve.create_app = instrumented  # type: ignore[attr-defined]
+    gateway.commands.cli_serve.create_app = instrumented  # type: ignore[attr-defined]
     sys.exit(cli.main(argv))
 
 

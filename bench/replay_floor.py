@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 from bench.floor_server import Row, create_table, insert_rows
-from gateway.dispatch import validate_member
-from gateway.replay_queue import read_queue
-from gateway.schemas import MESSAGES_NS, default_registry
-from gateway.xmlio import DEFAULT_LIMITS, parse_xml
+from gateway.http.dispatch import validate_member
+from gateway.http.schemas import MESSAGES_NS, default_registry
+from gateway.http.xmlio import DEFAULT_LIMITS, parse_xml
+from gateway.replay.replay_queue import read_queue
 from store.sqlite import SqliteStore
 
 WINDOW = 250

@@ -25,13 +25,13 @@ from datetime import date
 from pathlib import Path
 
 from bench.traffic import Traffic
-from gateway.policies import EXAMPLE_POLICY, load_policy_bytes, load_policy_file
-from gateway.xmlio import parse_xml
-from handlers import authorize_xml, final_result_xml
+from gateway.admin.policies import EXAMPLE_POLICY, load_policy_bytes, load_policy_file
+from gateway.http.xmlio import parse_xml
 from handlers.models import AuthorizeRequest
 from handlers.service import PolicyHolder, ReturnsService
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.run import simulate
+from handlers.xml import authorize_xml, final_result_xml
 from store.simulation_sql import SimulationInputs
 from store.sqlite import SqliteStore
 

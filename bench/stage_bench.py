@@ -19,18 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.traffic import Traffic
-from gateway.dispatch import apply_message, read_model
-from gateway.policies import load_policy_bytes
-from gateway.schemas import default_registry
+from gateway.admin.policies import load_policy_bytes
+from gateway.http.dispatch import apply_message, read_model
+from gateway.http.schemas import default_registry
+from gateway.http.xmlio import parse_xml
 from gateway.settings import Settings
-from gateway.xmlio import parse_xml
-from handlers import response_xml
 from handlers.decision_json import decision_json
-from handlers.engine import evaluate
-from handlers.history import History
-from handlers.kept_records import line_records
-from handlers.respond import authorize_response
+from handlers.history.history import History
+from handlers.history.kept_records import line_records
+from handlers.policy.engine import evaluate
+from handlers.policy.respond import authorize_response
 from handlers.service import PolicyHolder, ReturnsService, digest
+from handlers.xml import response_xml
 from store.open import open_store
 
 SECRET = b"stage-bench-secret-of-32-bytes!!"

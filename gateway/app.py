@@ -8,26 +8,26 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from gateway.admin_views import routes as admin_routes
-from gateway.auth import GUARD, Guard, auth_middleware
+from gateway.admin.admin_views import routes as admin_routes
+from gateway.admin.loyalty_views import routes as loyalty_routes
+from gateway.admin.policies import load_loyalty_program, load_policy_bytes
+from gateway.admin.simulate_views import routes as simulate_routes
+from gateway.admin.views import routes
 from gateway.console import setup_console
-from gateway.faults import fault_middleware
-from gateway.framing import install as answer_framing_errors_with_faults
-from gateway.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
-from gateway.loyalty_views import routes as loyalty_routes
+from gateway.http.auth import GUARD, Guard, auth_middleware
+from gateway.http.faults import fault_middleware
+from gateway.http.framing import install as answer_framing_errors_with_faults
+from gateway.http.keys import ADMIN, LOYALTY, SCHEMAS, SERVICE, SETTINGS, STORE
+from gateway.http.problems import expecting_faults, problem_middleware
+from gateway.http.schemas import default_registry
+from gateway.http.wsdl import routes as wsdl_routes
+from gateway.http.wsdl import soap_address_middleware
 from gateway.metrics import METRICS, Metrics, metrics_middleware
-from gateway.policies import load_loyalty_program, load_policy_bytes
-from gateway.problems import expecting_faults, problem_middleware
-from gateway.schemas import default_registry
 from gateway.settings import Settings
-from gateway.simulate_views import routes as simulate_routes
-from gateway.views import routes
-from gateway.wsdl import routes as wsdl_routes
-from gateway.wsdl import soap_address_middleware
 from handlers.admin import AdminService, policy_etag
-from handlers.exceptions import ExceptionSettings
-from handlers.loyalty_service import LoyaltyService
-from handlers.policy_model import PolicySet
+from handlers.history.exceptions import ExceptionSettings
+from handlers.loyalty.loyalty_service import LoyaltyService
+from handlers.policy.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
 from store.open import open_store, parse_location
 

@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import cli_admin, cli_db, cli_evaluate, cli_remote, cli_replay, cli_send, cli_serve, cli_validate
-from gateway.cli_checks import FAILURE, CliError, Parser, database, report
-from gateway.schemas import SchemasMissing
+from gateway.commands import cli_admin, cli_db, cli_evaluate, cli_remote, cli_replay, cli_send, cli_serve, cli_validate
+from gateway.commands.cli_checks import FAILURE, CliError, Parser, database, report
+from gateway.http.schemas import SchemasMissing
 from gateway.version import version
 from store.errors import database_errors
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.errors import ContentInvalid, Issue
+from gateway.http.errors import ContentInvalid, Issue
 
 
 def pointer(*parts: str) -> str:

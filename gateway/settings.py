@@ -11,9 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from gateway.credentials import Credential, from_table
-from gateway.policies import EXAMPLE_LOYALTY, EXAMPLE_POLICY
-from handlers.exceptions import EXCEPTION_TYPES
+from gateway.admin.policies import EXAMPLE_LOYALTY, EXAMPLE_POLICY
+from gateway.http.credentials import Credential, from_table
+from handlers.history.exceptions import EXCEPTION_TYPES
 
 ENV_PREFIX = "RETURNS_GATEWAY_"
 DEFAULT_CONFIG = Path("returns-gateway.toml")

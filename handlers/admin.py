@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers.errors import MessageInvalid, NotFoundError
 from handlers.models import PositiveId
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_model import PolicySet
 from handlers.privacy import positive_id_display, positive_id_hash
 from handlers.service import PolicyHolder
 from store.base import Store

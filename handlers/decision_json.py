@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.decision import LineDecision, TraceStep
-from handlers.engine import Evaluation
 from handlers.jsontext import compact
-from handlers.loyalty_basis import line_basis
+from handlers.loyalty.loyalty_basis import line_basis
 from handlers.models import AuthorizeRequest
+from handlers.policy.engine import Evaluation
 from handlers.simulation.request_json import request_json
 
 STEP_FIELDS = list(TraceStep._fields)

@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from handlers import response_xml
 from handlers.decision_json import decision_json
-from handlers.engine import Evaluation, evaluate
 from handlers.errors import MessageInvalid, StoreMismatch
-from handlers.exceptions import ExceptionSettings, planner
-from handlers.history import history_reach
-from handlers.kept_records import ack_renderer, line_records, result_json
-from handlers.loyalty import Program
-from handlers.loyalty_returns import loyalty_return, with_preview
+from handlers.history.exceptions import ExceptionSettings, planner
+from handlers.history.history import history_reach
+from handlers.history.kept_records import ack_renderer, line_records, result_json
+from handlers.loyalty.loyalty import Program
+from handlers.loyalty.loyalty_returns import loyalty_return, with_preview
 from handlers.models import AuthorizeRequest, FinalResult
-from handlers.policy_model import PatternWatch, PolicySet
+from handlers.policy.engine import Evaluation, evaluate
+from handlers.policy.policy_model import PatternWatch, PolicySet
+from handlers.policy.respond import authorize_response
 from handlers.privacy import masked_customer, positive_id_display, positive_id_hash, sealed_customer
-from handlers.respond import authorize_response
+from handlers.xml import response_xml
 from store.base import Store
 from store.records import (
     DecisionRecord,

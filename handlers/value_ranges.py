@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from lxml import etree
 
-from handlers.instants import OutOfRange
 from handlers.models import AuthorizeRequest, FinalResult
-from handlers.xmlcommon import child, children
+from handlers.xml.instants import OutOfRange
+from handlers.xml.xmlcommon import child, children
 
 MONEY_LIMIT = Decimal(10) ** 12
 

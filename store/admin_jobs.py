@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.errors import LimitReached, NotFoundError, PreconditionFailed
-from handlers.history import instant
+from handlers.history.history import instant
 from store.db import Db
 from store.records import Stamp
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
-from handlers.history import EMPTY_HISTORY
-from handlers.loyalty import Account, Purchase
+from handlers.history.history import EMPTY_HISTORY
+from handlers.loyalty.loyalty import Account, Purchase
 from store.db import Db
 from store.history_sql import load_opening
 from store.loyalty_sql import account_of, purchases

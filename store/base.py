@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
 
-from handlers.loyalty import Account, Entry
+from handlers.loyalty.loyalty import Account, Entry
 from store.console_queries import AuditFilter
 from store.loyalty_sql import ActivityPlan
 from store.queries import TicketFilter

@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from handlers.errors import DuplicateConflict, StoreMismatch, TicketNotFound, TicketVoided
-from handlers.loyalty import Account, Entry
+from handlers.loyalty.loyalty import Account, Entry
 from store.authorize_jobs import authorize_job
 from store.db import Db
 from store.history_sql import returned_by_sale

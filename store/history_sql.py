@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from handlers.history import (
+from handlers.history.history import (
     CountOverride,
     CountOverrideKind,
     ExceptionMark,
@@ -16,7 +16,7 @@ from handlers.history import (
     PriorReturn,
     instant,
 )
-from handlers.policy_model import PatternWatch
+from handlers.policy.policy_model import PatternWatch
 from store.db import Db
 from store.records import HistoryQuery
 

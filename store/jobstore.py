@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from handlers.loyalty import Account, Entry
+from handlers.loyalty.loyalty import Account, Entry
 from store import admin_jobs, admin_queries, console_queries, loyalty_sql, queries
 from store.authorize_jobs import authorize_job
 from store.console_queries import AuditFilter

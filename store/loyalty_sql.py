@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.errors import DuplicateConflict
-from handlers.loyalty import Account, Earned, Entry, Purchase, PurchaseLine, fold
-from handlers.loyalty_basis import carried_purchases, merged, with_carried_lines
+from handlers.loyalty.loyalty import Account, Earned, Entry, Purchase, PurchaseLine, fold
+from handlers.loyalty.loyalty_basis import carried_purchases, merged, with_carried_lines
 from store.db import Db
 
 _COLUMNS = "kind, point_account, source, points, balance, rewards, offer_id, tier, sale"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from handlers.history import History
-from handlers.loyalty import Account, Entry, Purchase
+from handlers.history.history import History
+from handlers.loyalty.loyalty import Account, Entry, Purchase
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from handlers.policy_model import PatternWatch
+from handlers.policy.policy_model import PatternWatch
 from handlers.simulation.inputs import (
     AuditRow,
     ExceptionRow,

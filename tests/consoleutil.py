@@ -10,7 +10,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from gateway.credentials import new_credential
+from gateway.http.credentials import new_credential
 from gateway.settings import Settings, load_settings
 
 Client = TestClient[web.Request, web.Application]

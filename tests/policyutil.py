@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from gateway.policies import load_policy_bytes
+from gateway.admin.policies import load_policy_bytes
 from handlers.decision import LineDecision
-from handlers.engine import Evaluation, evaluate
-from handlers.history import EMPTY_HISTORY, History
+from handlers.history.history import EMPTY_HISTORY, History
 from handlers.models import AuthorizeRequest, Customer, PositiveId, ReturnLine, TillHeader, TransactionType
-from handlers.policy_model import PolicySet
+from handlers.policy.engine import Evaluation, evaluate
+from handlers.policy.policy_model import PolicySet
 
 CODES = """
     <Code id="A1" type="Authorization" priority="1"><Description lang="en"><Short>Override approval</Short></Description></Code>

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.credentials import new_credential
-from gateway.keys import ADMIN as ADMIN_SERVICE
-from gateway.keys import SERVICE as RETURNS_SERVICE
+from gateway.http.credentials import new_credential
+from gateway.http.keys import ADMIN as ADMIN_SERVICE
+from gateway.http.keys import SERVICE as RETURNS_SERVICE
 from gateway.settings import Settings, load_settings
 from tests.dbaccess import database, database_errors
 from tests.policyutil import policy_xml

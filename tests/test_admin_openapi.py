@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gateway.credentials import new_credential, to_toml
+from gateway.http.credentials import new_credential, to_toml
 from tests.serverproc import serving
 
 CHECKS = ",".join(

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from lxml import etree
 
-from gateway import dispatch
-from gateway.policies import load_policy_file
-from gateway.schemas import MESSAGES_NS, default_registry
+from gateway.admin.policies import load_policy_file
+from gateway.http import dispatch
+from gateway.http.schemas import MESSAGES_NS, default_registry
 from gateway.settings import Settings
 from handlers.service import PolicyHolder, ReturnsService
 from store.sqlite import SqliteStore

@@ -13,7 +13,7 @@ from aiohttp.web import Application
 from bench.floor_server import floor_app
 from bench.make_queue import generate
 from bench.replay_floor import replay_floor
-from gateway.errors import SchemaInvalid
+from gateway.http.errors import SchemaInvalid
 from tests.conftest import EXAMPLES
 
 ClientFactory = Callable[[Application], Awaitable[TestClient]]  # type: ignore[type-arg]

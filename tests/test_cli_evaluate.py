@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from gateway.schemas import default_registry
-from gateway.xmlio import parse_xml
-from handlers import response_xml
+from gateway.http.schemas import default_registry
+from gateway.http.xmlio import parse_xml
+from handlers.xml import response_xml
 from tests.conftest import EXAMPLES, POLICY
 
 AUTHORIZE_EXAMPLES = sorted(EXAMPLES.glob("authorize_*.xml"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from gateway.credentials import new_credential, to_toml
+from gateway.http.credentials import new_credential, to_toml
 from tests.conftest import POLICY
 from tests.serverproc import serving
 

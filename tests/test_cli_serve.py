@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from gateway.cli_serve import settle_heap
+from gateway.commands.cli_serve import settle_heap
 from gateway.heap import YOUNG_OBJECTS
-from gateway.schemas import default_registry
-from gateway.xmlio import parse_xml
+from gateway.http.schemas import default_registry
+from gateway.http.xmlio import parse_xml
 from tests.conftest import EXAMPLES
 from tests.serverproc import serving
 

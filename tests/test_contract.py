@@ -11,11 +11,11 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from gateway.errors import GatewayError
-from gateway.schemas import default_registry, xsd_dir
-from gateway.xmlio import parse_xml
-from handlers.codecs import CODECS, codec_for
+from gateway.http.errors import GatewayError
+from gateway.http.schemas import default_registry, xsd_dir
+from gateway.http.xmlio import parse_xml
 from handlers.service import serialize
+from handlers.xml.codecs import CODECS, codec_for
 from tests.conftest import CORPUS, EXAMPLES
 from tests.xmlutil import canonical
 

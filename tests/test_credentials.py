@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from gateway.cli_admin import without_credential
-from gateway.credentials import from_table, new_credential, parse_subject, subject_key, to_toml
+from gateway.commands.cli_admin import without_credential
+from gateway.http.credentials import from_table, new_credential, parse_subject, subject_key, to_toml
 
 PEER = ((("countryName", "US"),), (("organizationName", "Example Retail"),), (("commonName", "till-01291"),))
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.history import History
+from handlers.history.history import History
 from handlers.models import ResponseType, TenderAmount, TenderType
 from tests.policyutil import decide_line, line, load, request, run, with_id
 

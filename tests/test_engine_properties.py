@@ -10,11 +10,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.policies import load_policy_bytes, load_policy_file
-from handlers.engine import evaluate
-from handlers.history import EMPTY_HISTORY
+from gateway.admin.policies import load_policy_bytes, load_policy_file
+from handlers.history.history import EMPTY_HISTORY
 from handlers.models import AuthorizeRequest, Customer, ItemCondition, PositiveId, ReturnLine, TenderAmount, TenderType
-from handlers.policy_model import PolicyKind, PolicySet
+from handlers.policy.engine import evaluate
+from handlers.policy.policy_model import PolicyKind, PolicySet
 from tests.conftest import POLICY
 from tests.policyutil import request
 

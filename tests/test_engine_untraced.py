@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
-from handlers.history import History, PriorReturn
+from handlers.history.history import History, PriorReturn
 from handlers.models import AuthorizeRequest, Customer, ItemCondition, OriginalSale, PositiveId, ReturnLine
-from handlers.policy_model import PolicySet
+from handlers.policy.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
+from handlers.policy.policy_model import PolicySet
 from tests.policyutil import request
 from tests.test_engine_properties import CHAIN, ITEMS, STORES, days, money, tenders
 from tests.test_simulation_properties import POLICY_SET as SENSITIVE

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from gateway.app import create_app
-from gateway.errors import SchemaInvalid, UnknownMessage
-from gateway.schemas import default_registry
+from gateway.http.errors import SchemaInvalid, UnknownMessage
+from gateway.http.schemas import default_registry
 from gateway.settings import load_settings
 from tests.conftest import EXAMPLES, ROOT
 from tests.extreme_values import values_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from handlers.history import CountOverride, CountOverrideKind, ExceptionMark, History
-from handlers.history_json import history_from_json
+from handlers.history.history import CountOverride, CountOverrideKind, ExceptionMark, History
+from handlers.history.history_json import history_from_json
 
 DAY = date(2026, 11, 21)
 NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

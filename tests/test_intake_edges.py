@@ -19,8 +19,8 @@ from lxml import etree
 
 from gateway.app import create_app
 from gateway.cli import main
-from gateway.credentials import new_credential
-from gateway.schemas import default_registry
+from gateway.http.credentials import new_credential
+from gateway.http.schemas import default_registry
 from gateway.settings import load_settings
 from tests.conftest import EXAMPLES
 from tests.dbcounts import changed, every_table

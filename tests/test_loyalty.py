@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from gateway.admin.policies import EXAMPLE_LOYALTY, load_loyalty_program
 from gateway.app import create_app
 from gateway.cli import main
-from gateway.policies import EXAMPLE_LOYALTY, load_loyalty_program
 from gateway.settings import Settings, load_settings
-from handlers import loyalty_service
-from handlers.loyalty import (
+from handlers.loyalty import loyalty_service
+from handlers.loyalty.loyalty import (
     Entry,
     Program,
     Purchase,
@@ -26,7 +26,7 @@ from handlers.loyalty import (
     purchase_entries,
     return_entries,
 )
-from handlers.loyalty_service import LoyaltyService
+from handlers.loyalty.loyalty_service import LoyaltyService
 from store.jobstore import JobStore
 from store.loyalty_sql import account_entries, account_of, append
 from tests.conftest import EXAMPLES

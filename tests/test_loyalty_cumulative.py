@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
+from handlers.loyalty.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
 from tests.serverutil import Client, example, field, post
 
 SALE = "01291/01/2026-11-02/5000"

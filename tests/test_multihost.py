@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.credentials import new_credential, to_toml
+from gateway.http.credentials import new_credential, to_toml
 from tests.netns import Host, network, unavailable
 from tests.pgcluster import PgCluster, free_port, require_postgresql
 from tests.policyutil import policy_xml

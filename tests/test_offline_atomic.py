@@ -11,13 +11,13 @@ from dataclasses import replace
 import pytest
 from aiohttp import web
 
+from gateway.admin.policies import load_policy_file
 from gateway.app import create_app
-from gateway.credentials import Credential, new_credential
-from gateway.policies import load_policy_file
+from gateway.http.credentials import Credential, new_credential
+from gateway.http.xmlio import parse_xml
 from gateway.settings import Settings, load_settings
-from gateway.xmlio import parse_xml
-from handlers import final_result_xml
 from handlers.service import PolicyHolder, ReturnsService
+from handlers.xml import final_result_xml
 from store.open import open_store
 from store.records import FinalSubmission
 from tests.conftest import POLICY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.policies import EXAMPLE_POLICY, load_policy_bytes, load_policy_file
+from gateway.admin.policies import EXAMPLE_POLICY, load_policy_bytes, load_policy_file
 from handlers.errors import PolicyInvalid
 from tests.policyutil import PASS_RULE, policy_xml
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policies import EXAMPLE_LOYALTY, load_loyalty_program
-from handlers.loyalty import Entry, Purchase, PurchaseLine, fold, purchase_entries
+from gateway.admin.policies import EXAMPLE_LOYALTY, load_loyalty_program
+from handlers.loyalty.loyalty import Entry, Purchase, PurchaseLine, fold, purchase_entries
 from tests.policyutil import policy_xml
 from tests.raceutil import Answer, Call, Database, fire, json_call, send
 from tests.serverproc import serving_together

@@ -9,9 +9,9 @@ import jsonschema_rs
 import pytest
 from aiohttp import web
 
+from gateway.admin.openapi import OPENAPI
 from gateway.app import create_app
-from gateway.credentials import new_credential
-from gateway.openapi import OPENAPI
+from gateway.http.credentials import new_credential
 from gateway.settings import Settings, load_settings
 from tests.conftest import EXAMPLES
 from tests.serverutil import Client

@@ -8,9 +8,16 @@ from typing import Any
 
 import pytest
 
-from handlers.history import CountOverride, CountOverrideKind, History, PriorPurchase, PriorReturn, history_reach
+from handlers.history.history import (
+    CountOverride,
+    CountOverrideKind,
+    History,
+    PriorPurchase,
+    PriorReturn,
+    history_reach,
+)
 from handlers.models import Customer, ItemCondition, OriginalSale, TenderAmount, TenderType, TransactionType
-from handlers.questions import CATALOGUE
+from handlers.policy.questions import CATALOGUE
 from tests.policyutil import TODAY, decide_line, line, load, request, run, with_id
 
 BOOL = '<Answer is="true" code="D2"/><Answer is="false"/>'

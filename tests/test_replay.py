@@ -150,7 +150,7 @@ def test_batch_document_and_stdin(
 
 
 def test_rejected_names_cannot_escape_the_rejects_directory() -> None:
-    from gateway.replay_run import safe_name
+    from gateway.replay.replay_run import safe_name
 
     assert safe_name("../../etc/passwd", 3) == "000003-passwd"
     assert safe_name("C:\\queue\\..\\evil.xml#2", 7) == "000007-evil.xml_2"

@@ -81,7 +81,7 @@ def test_refused_credentials_stop_the_run(queue: Path, capsys: pytest.CaptureFix
 def test_unreachable_gateway_leaves_messages_failed_for_a_later_run(
     queue: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.replay_targets.RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr("gateway.replay.replay_targets.RETRY_DELAYS", (0.01, 0.01))
     assert main(["replay", str(queue), "--to", f"http://127.0.0.1:{free_port()}", "--format", "json"]) == 1
     assert '"failed": 1' in capsys.readouterr().out
     assert "one.xml" in {path.name for path in queue.iterdir()}

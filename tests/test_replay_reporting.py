@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import replay_targets
 from gateway.cli import main
+from gateway.replay import replay_targets
 from tests.conftest import EXAMPLES
 from tests.test_replay_http import fake_gateway
 

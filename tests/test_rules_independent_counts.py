@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.keys import ADMIN as ADMIN_SERVICE
-from gateway.keys import SERVICE as RETURNS_SERVICE
+from gateway.http.keys import ADMIN as ADMIN_SERVICE
+from gateway.http.keys import SERVICE as RETURNS_SERVICE
 from gateway.settings import Settings, load_settings
 from tests.policyutil import policy_xml
 from tests.serverutil import Client

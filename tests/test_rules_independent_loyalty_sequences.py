@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
-from handlers.loyalty_returns import settle_entries
+from handlers.loyalty.loyalty import Earned, Entry, Program, Purchase, PurchaseLine, Returned, fold, return_entries
+from handlers.loyalty.loyalty_returns import settle_entries
 
 ONE_SALE = "01292/06/2026-11-04/20417"
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from gateway.app import create_app
 from gateway.settings import load_settings
-from handlers.engine import evaluate
-from handlers.history import History
+from handlers.history.history import History
 from handlers.models import OriginalSale
+from handlers.policy.engine import evaluate
 from tests.policyutil import line, load, policy_xml, request
 from tests.serverutil import SOAP11, Client, field, post, soap
 from tests.tillutil import Back, Line, Sale, answer, approved, authorize, finish, lines_of

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from gateway.app import create_app
 from gateway.settings import load_settings
-from handlers.history import History, PriorPurchase, PriorReturn
-from handlers.policy_model import PolicySet
+from handlers.history.history import History, PriorPurchase, PriorReturn
+from handlers.policy.policy_model import PolicySet
 from tests.policyutil import PASS_RULE, line, load, policy_xml, request, run, with_id
 from tests.serverutil import Client, field, post
 from tests.tillutil import AUTH, LOYALTY, Back, Line, Sale, answer, authorize, customer, finish, lines_of, purchase

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.credentials import Credential, new_credential
+from gateway.http.credentials import Credential, new_credential
 from gateway.settings import Settings, load_settings
 from tests.dbaccess import database
 from tests.hostile import Hostile, hostile_requests

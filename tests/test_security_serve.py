@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.credentials import new_credential, to_toml
+from gateway.http.credentials import new_credential, to_toml
 from tests.conftest import EXAMPLES
 from tests.serverproc import free_port, serving
 

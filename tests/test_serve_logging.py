@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.credentials import new_credential, to_toml
-from gateway.schemas import SchemaRegistry, SchemasMissing
+from gateway.http.credentials import new_credential, to_toml
+from gateway.http.schemas import SchemaRegistry, SchemasMissing
 from tests.conftest import EXAMPLES, POLICY
 from tests.serverproc import serving
 
@@ -46,7 +46,7 @@ def test_missing_schemas_are_refused_with_one_line(tmp_path: Path) -> None:
     with pytest.raises(SchemasMissing, match="no message schemas"):
         SchemaRegistry(tmp_path)
     code = (
-        "import sys, gateway.schemas as schemas; schemas.XSD_PACKAGE = 'gateway.nowhere'; "
+        "import sys, gateway.http.schemas as schemas; schemas.XSD_PACKAGE = 'gateway.nowhere'; "
         "from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     result = subprocess.run(

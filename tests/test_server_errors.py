@@ -9,10 +9,10 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.keys import SERVICE
+from gateway.http.keys import SERVICE
+from gateway.http.xmlio import parse_xml
 from gateway.settings import Settings, load_settings
-from gateway.xmlio import parse_xml
-from handlers import fault_xml
+from handlers.xml import fault_xml
 from tests.conftest import CORPUS
 from tests.serverutil import EMPTY, Client, count, example, field, post, table_counts
 

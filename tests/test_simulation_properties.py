@@ -16,17 +16,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gateway.policies import load_policy_bytes
-from gateway.xmlio import parse_xml
-from handlers import authorize_xml, final_result_xml
+from gateway.admin.policies import load_policy_bytes
+from gateway.http.xmlio import parse_xml
 from handlers.admin import AdminService
 from handlers.errors import DomainError
 from handlers.models import PositiveId
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_model import PolicySet
 from handlers.service import PolicyHolder, ReturnsService
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.run import simulate
 from handlers.simulation.service import simulate_policy
+from handlers.xml import authorize_xml, final_result_xml
 from store.base import Store
 from store.open import open_store
 from store.sqlite import SqliteStore

@@ -11,7 +11,7 @@ from aiohttp import web
 from lxml import etree
 
 from gateway.app import create_app
-from gateway.credentials import new_credential
+from gateway.http.credentials import new_credential
 from gateway.settings import load_settings
 from tests.dbcounts import changed, every_table
 from tests.serverutil import SOAP11, SOAP12, Client, example, soap

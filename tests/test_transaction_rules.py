@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.history import History
+from handlers.history.history import History
 from handlers.models import ItemCondition, OriginalSale, ReturnLine, TenderAmount, TenderType
 from tests.policyutil import line, load, request, run
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from lxml import etree
 
 from gateway.app import create_app
-from gateway.schemas import default_registry
+from gateway.http.schemas import default_registry
 from gateway.settings import Settings, load_settings
 from tests.policyutil import policy_xml
 from tests.serverutil import Client, example, field, post

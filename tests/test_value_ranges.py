@@ -8,7 +8,7 @@ import re
 import pytest
 from lxml import etree
 
-from gateway.schemas import default_registry
+from gateway.http.schemas import default_registry
 from gateway.settings import Settings
 from tests.conftest import EXAMPLES, POLICY
 from tests.dbcounts import changed, every_table

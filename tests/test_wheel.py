@@ -75,7 +75,7 @@ def _environment(**extra: str) -> dict[str, str]:
 
 
 def test_the_wheel_is_what_gets_imported(installed: Path, empty: Path) -> None:
-    code = "import gateway.schemas, gateway.policies; print(gateway.schemas.xsd_dir()); print(gateway.policies.EXAMPLE_POLICY)"
+    code = "import gateway.http.schemas, gateway.admin.policies; print(gateway.http.schemas.xsd_dir()); print(gateway.admin.policies.EXAMPLE_POLICY)"
     shown = _run(installed / "bin" / "python", "-c", code, cwd=empty, env=_environment())
     assert shown.returncode == 0, shown.stderr
     xsd, policy = (Path(line) for line in shown.stdout.splitlines())
@@ -101,7 +101,7 @@ def test_validate_every_example_from_an_empty_directory(installed: Path, empty: 
 
 
 def test_policy_check_of_the_shipped_policy(installed: Path, empty: Path) -> None:
-    code = "import gateway.policies; print(gateway.policies.EXAMPLE_POLICY)"
+    code = "import gateway.admin.policies; print(gateway.admin.policies.EXAMPLE_POLICY)"
     policy = _run(installed / "bin" / "python", "-c", code, cwd=empty, env=_environment()).stdout.strip()
     result = _run(installed / "bin" / "returns-gateway", "policy", "check", policy, cwd=empty, env=_environment())
     assert result.returncode == 0, result.stderr

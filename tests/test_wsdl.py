@@ -13,8 +13,8 @@ import zeep.exceptions
 import zeep.plugins
 from lxml import etree
 
-from gateway.credentials import new_credential, to_toml
-from gateway.schemas import MESSAGES_NS
+from gateway.http.credentials import new_credential, to_toml
+from gateway.http.schemas import MESSAGES_NS
 from tests.conftest import EXAMPLES
 from tests.serverproc import serving
 

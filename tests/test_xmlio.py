@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from gateway.errors import (
+from gateway.http.errors import (
     AttributeTooLong,
     BadEncoding,
     DtdForbidden,
@@ -21,7 +21,7 @@ from gateway.errors import (
     TooManyNamespaces,
     XIncludeForbidden,
 )
-from gateway.xmlio import ParseLimits, parse_xml
+from gateway.http.xmlio import ParseLimits, parse_xml
 
 
 def test_plain_document_parses() -> None:

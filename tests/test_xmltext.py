@@ -10,14 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from gateway.policies import load_policy_file
-from handlers import authorize_xml, final_result_xml, response_xml
-from handlers.engine import evaluate
-from handlers.history import EMPTY_HISTORY
+from gateway.admin.policies import load_policy_file
+from handlers.history.history import EMPTY_HISTORY
 from handlers.models import AckStatus, FinalResultAck
-from handlers.respond import authorize_response
+from handlers.policy.engine import evaluate
+from handlers.policy.respond import authorize_response
 from handlers.service import serialize
-from handlers.xmltext import container, document, leaf, opt_leaf
+from handlers.xml import authorize_xml, final_result_xml, response_xml
+from handlers.xml.xmltext import container, document, leaf, opt_leaf
 from tests.conftest import EXAMPLES, POLICY
 
 # Characters XML 1.0 allows, which is all a validated message or policy can carry.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from gateway.xmlio import parse_xml
+from gateway.http.xmlio import parse_xml
 
 
 def canonical(data: bytes) -> str:

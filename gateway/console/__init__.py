@@ -15,7 +15,7 @@ from aiohttp import web
 from gateway.console import audit, customers, policies, signin, simulation, tickets, today, watches
 from gateway.console.base import CONSOLE, LOG, PREFIX, ConsoleState, console_middleware
 from gateway.console.formatting import DEFAULT_LOCALE, LOCALES, Locales
-from gateway.keys import SETTINGS
+from gateway.http.keys import SETTINGS
 from gateway.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"

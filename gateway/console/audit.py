@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from gateway.console.base import field_text, render
-from gateway.keys import STORE
+from gateway.http.keys import STORE
 from store.console_queries import AuditFilter
 
 routes = web.RouteTableDef()

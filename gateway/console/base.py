@@ -18,14 +18,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import MultiDictProxy
 
-from gateway.auth import GUARD
 from gateway.console.formatting import Locales, format_day, format_moment, format_money, format_number
 from gateway.console.session import COOKIE, DEFAULT_IDLE_SECONDS, Keeper, Session, console_key
-from gateway.credentials import Credential
-from gateway.errors import GatewayError, Unavailable
-from gateway.keys import SERVICE, STORE
+from gateway.http.auth import GUARD
+from gateway.http.credentials import Credential
+from gateway.http.errors import GatewayError, Unavailable
+from gateway.http.keys import SERVICE, STORE
 from handlers.errors import DomainError
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_model import PolicySet
 from store.errors import StoreUnavailable
 from store.records import Stamp
 

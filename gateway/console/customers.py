@@ -11,7 +11,7 @@ from aiohttp import web
 
 from gateway.console.base import PREFIX, FormProblem, actor, field_text, render
 from gateway.console.tickets import typed_positive_id
-from gateway.keys import ADMIN
+from gateway.http.keys import ADMIN
 from handlers.errors import DomainError
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_display

@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin.policies import load_policy_bytes
 from gateway.console.base import PREFIX, actor, field_text, read_form, render, state
 from gateway.console.simulation import simulate_choices
-from gateway.keys import ADMIN, SCHEMAS
-from gateway.policies import load_policy_bytes
+from gateway.http.keys import ADMIN, SCHEMAS
 from handlers.errors import PolicyInvalid, PreconditionFailed
-from handlers.policy_diff import diff_policy_sets
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_diff import diff_policy_sets
+from handlers.policy.policy_model import PolicySet
 
 routes = web.RouteTableDef()
 CHECKED_KEPT = 32

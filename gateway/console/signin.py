@@ -7,7 +7,6 @@ import secrets
 
 from aiohttp import web
 
-from gateway.auth import GUARD
 from gateway.console.base import (
     PREFIX,
     SESSION,
@@ -20,8 +19,9 @@ from gateway.console.base import (
     stamp,
 )
 from gateway.console.session import COOKIE, PRE_COOKIE
-from gateway.credentials import Credential
-from gateway.keys import STORE
+from gateway.http.auth import GUARD
+from gateway.http.credentials import Credential
+from gateway.http.keys import STORE
 
 routes = web.RouteTableDef()
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin.policies import load_policy_bytes
+from gateway.admin.simulate_views import MAX_DAYS
 from gateway.console.base import FormProblem, allowed_stores, field_text, render, stamp
 from gateway.console.charts import before_after
-from gateway.keys import ADMIN, SCHEMAS, STORE
-from gateway.policies import load_policy_bytes
-from gateway.simulate_views import MAX_DAYS
+from gateway.http.keys import ADMIN, SCHEMAS, STORE
 from handlers.errors import NotFoundError, PolicyInvalid
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_model import PolicySet
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.service import simulate_policy
 

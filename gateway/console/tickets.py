@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.console.base import allowed_stores, field_text, keeper, render, stamp
-from gateway.keys import SERVICE, STORE
+from gateway.http.keys import SERVICE, STORE
 from handlers.decision_json import expand
 from handlers.models import PositiveId
 from handlers.privacy import positive_id_hash, unseal

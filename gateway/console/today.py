@@ -12,7 +12,7 @@ from aiohttp import web
 
 from gateway.console.base import field_text, render
 from gateway.console.charts import bars, day_columns
-from gateway.keys import STORE
+from gateway.http.keys import STORE
 
 routes = web.RouteTableDef()
 APPROVALS = ("Authorization", "ContingentAuthorization")

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.console.base import PREFIX, FormProblem, actor, field_text, render
-from gateway.keys import ADMIN
+from gateway.http.keys import ADMIN
 from handlers.errors import DomainError
 
 routes = web.RouteTableDef()

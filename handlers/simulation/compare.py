@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.decision import LineDecision, LineTrace
-from handlers.engine import Evaluation
+from handlers.policy.engine import Evaluation
 
 Outcome = tuple[str, str, str, str, tuple[str, ...]]
 

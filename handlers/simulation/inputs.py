@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from handlers.policy_model import PatternWatch
+from handlers.policy.policy_model import PatternWatch
 
 
 @dataclass(frozen=True, slots=True)

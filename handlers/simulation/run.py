@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.decision import LineDecision, LineTrace
-from handlers.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
-from handlers.history import History, history_reach
+from handlers.history.history import History, history_reach
 from handlers.models import AuthorizeRequest
-from handlers.policy_model import PolicySet
+from handlers.policy.engine import Evaluation, LineMemo, evaluate, evaluate_untraced
+from handlers.policy.policy_model import PolicySet
 from handlers.simulation.compare import cause, new_outcome, stored_outcome, transaction_changed
 from handlers.simulation.inputs import HistoryRows, StoredAttempt
 from handlers.simulation.report import ChangedLine, SimulationReport, Tally

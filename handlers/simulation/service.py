@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from handlers.policy_model import PolicySet
+from handlers.policy.policy_model import PolicySet
 from handlers.simulation.report import SimulationReport
 from handlers.simulation.run import Progress, simulate
 from store.base import Store

@@ -16,8 +16,8 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from handlers.history import CountOverride, CountOverrideKind, History, PriorReturn
-from handlers.policy_model import PatternWatch
+from handlers.history.history import CountOverride, CountOverrideKind, History, PriorReturn
+from handlers.policy.policy_model import PatternWatch
 from handlers.simulation.inputs import ExceptionRow, FinalRow, HistoryRows, OverrideRow, ReturnRow
 
 Event = tuple[str, int, Callable[[], object]]

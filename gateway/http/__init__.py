@@ -1,0 +1,1 @@
+"""The till side of HTTP: intake, SOAP, credentials, faults and problems."""

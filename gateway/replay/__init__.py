@@ -1,0 +1,1 @@
+"""Replaying queued messages: journal, queue, run and targets."""

@@ -1,0 +1,1 @@
+"""The history rules read, and what the handlers hand the store to keep."""
