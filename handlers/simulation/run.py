@@ -152,20 +152,25 @@ class _Run:
             if needs.cumulative:
                 cumulative = state.cumulative_count(customer, today)
             overrides = min(state.overrides_available(customer, today), 1)
-        days: tuple[tuple[date, int], ...] = ()
+        days: dict[date, int] = {}
         if needs.cashier and needs.cashier_days is not None:
             since = date.fromordinal(today.toordinal() - needs.cashier_days + 1)
             found = state.exceptions.get(("cashier", cashier), {})
-            days = tuple(sorted((day, count) for day, count in found.items() if day >= since and count > 0))
-        returned: tuple[tuple[tuple[str, str], Decimal], ...] = ()
+            days = {day: count for day, count in found.items() if day >= since and count > 0}
+        returned: dict[tuple[str, str], Decimal] = {}
         if needs.quantities:
-            keys = {(line.original_sale.key, line.item_id) for line in request.lines if line.original_sale}
-            returned = tuple(sorted((key, state.returned[key]) for key in keys if key in state.returned))
+            held = state.returned
+            for line in request.lines:
+                sale = line.original_sale
+                if sale is not None:
+                    key = (sale.key, line.item_id)
+                    if key in held:
+                        returned[key] = held[key]
         return History(
             customer_returns=returns,
             customer_exception_total=cumulative,
-            cashier_exceptions_by_day=dict(days),
-            returned_quantities=dict(returned),
+            cashier_exceptions_by_day=days,
+            returned_quantities=returned,
             pattern_watches=state.watch_tuple,
             overrides_available=overrides,
         )
