@@ -67,7 +67,14 @@ def _public(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def revoke_override(override_id: int, stamp: Stamp) -> Job:
+    """Revoke an override, under its customer's lock (the overrides an authorize counts as available)."""
+
     def job(db: Db) -> dict[str, Any]:
+        owner = db.execute(
+            "SELECT positive_id_hash FROM service_overrides WHERE override_id = ?", (override_id,)
+        ).fetchone()
+        if owner is not None:
+            db.lock(f"customer:{owner[0]}")
         found = rows(db, "SELECT * FROM service_overrides WHERE override_id = ?", override_id)
         if not found:
             raise NotFoundError(f"override {override_id} does not exist")
@@ -93,8 +100,12 @@ def _after_recorded(db: Db, customer: str, at: str) -> str:
 
 
 def set_count_override(values: dict[str, Any], stamp: Stamp) -> Job:
+    """Reset or freeze a customer's exception count, under the customer's lock (which an authorize holds while it
+    reads the count)."""
+
     def job(db: Db) -> dict[str, Any]:
         target = values["positive_id_hash"]
+        db.lock(f"customer:{target}")
         before = rows(db, "SELECT * FROM count_overrides WHERE positive_id_hash = ?", target)
         db.execute(
             "INSERT INTO count_overrides (positive_id_hash, kind, value, set_on, until, set_by, reason, set_at)"

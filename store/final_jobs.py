@@ -72,21 +72,30 @@ def _record(db: Db, submission: FinalSubmission) -> FinalOutcome:
 
 
 def _lock_shared(db: Db, submission: FinalSubmission, state: TicketState) -> None:
-    """Lock, in one sorted call, what this ticket's result shares with other tickets' results: the original sales
-    returned (quantities), the customer (overrides) and the loyalty accounts it adds entries to or reverses."""
+    """Lock, in one sorted call, what this ticket's result shares with other tickets' results and authorizes: the
+    original sales returned (quantities), every customer whose history it writes or reverses (the ticket's, the
+    one the result names, those of the exceptions a void reverses) and the loyalty accounts it adds entries to or
+    reverses.
+
+    The customer locks are the ones an authorize takes before it reads that customer's history (see
+    store.authorize_jobs), so an authorize sees all of this result's returns, exceptions and override use, or none.
+
+    Exception day counters (kept by a trigger on `exceptions`) cannot deadlock either: one result's exceptions all
+    fall on its business date, for its one cashier and its customers, and are inserted sorted by subject. Two
+    results running at once therefore meet on at most one counter row, the cashier's day, unless they share a
+    customer, and then the customer's lock has one wait for the other before either touches a counter."""
     keys = {f"sale:{line.original_sale}" for line in state.lines if line.original_sale}
-    if state.positive_id_hash is not None:
-        keys.add(f"customer:{state.positive_id_hash}")
+    customers = {state.positive_id_hash, None if submission.voided else submission.plan(state).positive_id_hash}
     plan = submission.loyalty
-    accounts = {
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT account_id FROM loyalty_entries WHERE ticket_id = ?", (state.ticket_id,)
-        ).fetchall()
-    }
-    for account in (plan.account_id if plan else None, state.loyalty_account_id, *accounts):
-        if account:
-            keys.add(f"account:{account}")
+    accounts: set[str | None] = {plan.account_id if plan else None, state.loyalty_account_id}
+    for kind, name in db.execute(
+        "SELECT DISTINCT 'account', account_id FROM loyalty_entries WHERE ticket_id = ? UNION"
+        " SELECT DISTINCT 'customer', subject FROM exceptions WHERE ticket_id = ? AND subject_kind = 'customer'",
+        (state.ticket_id, state.ticket_id),
+    ).fetchall():
+        (accounts if kind == "account" else customers).add(name)
+    keys |= {f"customer:{customer}" for customer in customers if customer}
+    keys |= {f"account:{account}" for account in accounts if account}
     db.lock(*sorted(keys))
 
 
@@ -185,6 +194,8 @@ def _complete(db: Db, submission: FinalSubmission, state: TicketState) -> str:
 
 
 def _write_plan(db: Db, submission: FinalSubmission, state: TicketState, plan: FinalPlan) -> None:
+    """Exceptions (sorted by subject and day: their counters are locked in that order, see _lock_shared), the
+    customer's returns and the quantities returned."""
     db.executemany(
         "INSERT INTO exceptions (subject_kind, subject, exception_type, ticket_id, store_id, occurred_on, amount,"
         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -199,7 +210,7 @@ def _write_plan(db: Db, submission: FinalSubmission, state: TicketState, plan: F
                 str(e.amount),
                 submission.received_at,
             )
-            for e in plan.exceptions
+            for e in sorted(plan.exceptions, key=lambda e: (e.subject_kind, e.subject, e.occurred_on))
         ],
     )
     if plan.positive_id_hash is not None:

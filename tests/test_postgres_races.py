@@ -432,3 +432,36 @@ async def test_a_policy_etag_race_has_one_winner(gateways: list[str], database: 
     stored = await send(Call(first, "/v1/admin/policies/v9", method="GET"))
     assert stored.body == kept
     assert database.value("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.upload'") == 5
+
+
+async def test_an_authorize_sees_all_or_none_of_a_final_result_raced_on_the_other_gateway(
+    gateways: list[str], database: Database
+) -> None:
+    """Final results of two returned lines (two customer exceptions each) on one gateway, new authorizes of the same
+    customer on the other at the same instant: every count an authorize decides on is even, never half a result."""
+    who = holder("DL777001")
+
+    def lines(number: int) -> list[Line]:
+        return [receipted(number), Line(2, "123457", "1", "40.00", sale=sale(number), bought="1")]
+
+    tickets = await authorized(gateways, [authorize(*lines(n), store=STORE, day=DAY, who=who) for n in range(20)])
+    finals = [
+        final_result(ticket, returned(n), Back(2, "123457", "1", sale=sale(n)), store=STORE, day=DAY)
+        for n, ticket in enumerate(tickets)
+    ]
+    asks = [authorize(receipted(100 + n), store=STORE, day=DAY, who=who) for n in range(20)]
+    calls = [
+        call
+        for final, ask in zip(finals, asks, strict=True)
+        for call in (Call(gateways[0], FINAL, final), Call(gateways[1], AUTH, ask))
+    ]
+    answers = await fire(calls)
+    no_server_errors(answers)
+    seen = []
+    for _, ask in pairs(answers):
+        assert ask.status == 200, ask.text
+        detail = (await send(Call(gateways[0], f"/v1/tickets/{field(ask.text, 'TicketId')}", method="GET"))).json()
+        steps = detail["attempts"][0]["decision"]["lines"][0]["trace"]["steps"]
+        seen.append(int(Decimal(next(step for step in steps if step["rule"] == "count")["input_value"])))
+    assert all(count % 2 == 0 for count in seen), seen
+    assert database.value("SELECT COUNT(*) FROM exceptions WHERE subject_kind = 'customer'") == 40
