@@ -114,9 +114,23 @@ def _replay(db: Db, submission: FinalSubmission) -> FinalOutcome | None:
     ).fetchone()
     if earlier is None:
         return None
+    if not _same_return(db, submission, earlier[0]):
+        raise DuplicateConflict(
+            f"return transaction {submission.return_transaction_id} was already recorded for another ticket"
+        )
     response = submission.render_ack(earlier[0], "Duplicate", None)
     _remember(db, submission, earlier[0], response)
     return FinalOutcome(earlier[0], "Duplicate", response)
+
+
+def _same_return(db: Db, submission: FinalSubmission, ticket_id: str) -> bool:
+    """Whether a transaction recorded on `ticket_id` is this submission's own: its ticket, or, for an offline final
+    result (which names no ticket), a ticket of its store. Anything else is another till's return that happens to
+    carry the same transaction id: answering Duplicate would name (and leak) that ticket and drop this result."""
+    if submission.offline is None:
+        return submission.ticket_id == ticket_id
+    row = db.execute("SELECT store_id FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
+    return row is not None and row[0] == submission.store_id
 
 
 def _remember(db: Db, submission: FinalSubmission, ticket_id: str, response: bytes) -> None:

@@ -124,6 +124,26 @@ async def test_same_transaction_under_a_new_message_id_is_a_duplicate(client: Cl
     assert count(settings.db_path, "SELECT COUNT(*) FROM exceptions") == exceptions
 
 
+async def test_a_transaction_recorded_on_another_ticket_is_a_conflict_that_names_no_ticket(
+    client: Client, settings: Settings
+) -> None:
+    """A final result for a second ticket under a return transaction id already recorded on the first is no
+    duplicate of it: answering Duplicate would name the first ticket and drop this result. 409, nothing written."""
+    first = field(await authorize(client, example("authorize_receipted_single")), "TicketId")
+    await post(client, FINAL, example("final_result_approved", ("T01291-20261120-000001", first)))
+    asked = example("authorize_receipted_single", ("<MessageId>", "<MessageId>AGAIN-"))
+    second = field(await authorize(client, asked), "TicketId")
+    assert second != first
+    before = table_counts(settings.db_path)
+    other = example(
+        "final_result_approved", ("T01291-20261120-000001", second), ("FINAL-0001-APPROVED", "FINAL-0001-OTHER")
+    )
+    status, text = await post(client, FINAL, other)
+    assert (status, field(text, "Code")) == (409, "DUPLICATE_CONFLICT")
+    assert first not in text
+    assert table_counts(settings.db_path) == before
+
+
 @pytest.mark.parametrize(("namespace", "content_type"), [(SOAP11, "text/xml"), (SOAP12, "application/soap+xml")])
 async def test_soap_wrapped_messages(client: Client, namespace: str, content_type: str) -> None:
     status, text = await post(
