@@ -91,7 +91,7 @@ def evaluate_untraced(
     request: AuthorizeRequest, policy_set: PolicySet, history: History, today: date, memo: LineMemo | None = None
 ) -> Evaluation:
     """The verdict `evaluate` gives, without the trace (every line's `trace` is None): no trace step is built, and
-    with `memo` (made for `policy_set`) lines whose rules find the same values share one run of the rules."""
+    with `memo` (made for `policy_set`) lines whose rules select the same answers share one run of the rules."""
     if memo is not None and memo.policy_set is not policy_set:
         raise ValueError("the memo was made for another policy set")
     if memo is not None:
