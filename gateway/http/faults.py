@@ -73,26 +73,48 @@ def _headers(error: GatewayError) -> dict[str, str] | None:
     return None
 
 
+Refusal = tuple[int, Fault, dict[str, str] | None]
+
+
+def refusal(request: web.Request, error: Exception) -> Refusal | None:
+    """The status, fault and headers an exception is answered with, the same in XML and in problem+json; None for
+    an exception that is no refusal (a bug: the caller logs it and answers 500 without internals)."""
+    if isinstance(error, GatewayError):
+        return error.http_status, from_gateway_error(error), _headers(error)
+    if isinstance(error, DomainError):
+        status, fault = from_domain_error(error)
+        return status, fault, None
+    if isinstance(error, StoreUnavailable):
+        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
+        unavailable = Unavailable.of(error)
+        return 503, from_gateway_error(unavailable), _headers(unavailable)
+    if isinstance(error, web.HTTPException) and error.status >= 400:
+        code = _HTTP_CODES.get(error.status, f"HTTP_{error.status}")
+        allow = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
+        return error.status, Fault(code, error.reason or code), allow
+    return None
+
+
+def internal_error(request: web.Request) -> Fault:
+    """What an unexpected exception is answered with, after logging it with its traceback (for the logs only)."""
+    LOG.exception("unexpected error on %s %s", request.method, request.path)
+    return from_gateway_error(InternalError("the gateway could not process the request; it has been logged"))
+
+
 @web.middleware
 async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map every exception family to one fault shape; unknown exceptions become a bare 500 without internals."""
     try:
         return await handler(request)
-    except GatewayError as error:
-        return fault_response(request, error.http_status, from_gateway_error(error), _headers(error))
-    except DomainError as error:
-        status, fault = from_domain_error(error)
-        return fault_response(request, status, fault)
-    except StoreUnavailable as error:
-        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
-        unavailable = Unavailable.of(error)
-        return fault_response(request, 503, from_gateway_error(unavailable), _headers(unavailable))
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code = _HTTP_CODES.get(error.status, f"HTTP_{error.status}")
-        return fault_response(request, error.status, Fault(code, error.reason or code))
-    except Exception:
-        LOG.exception("unexpected error on %s %s", request.method, request.path)
-        internal = InternalError("the gateway could not process the request; it has been logged")
-        return fault_response(request, 500, from_gateway_error(internal))
+        return fault_response(request, *refused(request, error))
+    except Exception as error:
+        return fault_response(request, *refused(request, error))
+
+
+def refused(request: web.Request, error: Exception) -> Refusal:
+    """`refusal`, or a 500 for an unexpected exception (logged with its traceback, never shown)."""
+    found = refusal(request, error)
+    return found if found is not None else (500, internal_error(request), None)

@@ -18,12 +18,9 @@ from typing import Any
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
 
-from gateway.http.auth import RateLimited, Unauthenticated
-from gateway.http.errors import GatewayError, InternalError, TooLarge, Unavailable
-from gateway.http.faults import fault_response, from_domain_error, from_gateway_error
+from gateway.http.errors import TooLarge
+from gateway.http.faults import fault_response, refused
 from handlers.decision import Fault
-from handlers.errors import DomainError
-from store.errors import StoreUnavailable
 
 PROBLEM_TYPE = "application/problem+json"
 JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/", "/v1/tickets")
@@ -52,14 +49,6 @@ def problem(request: web.Request, status: int, fault: Fault, headers: dict[str, 
     return web.json_response(body, status=status, content_type=PROBLEM_TYPE, headers=headers)
 
 
-def _headers(error: GatewayError) -> dict[str, str] | None:
-    if isinstance(error, (RateLimited, Unavailable)):
-        return {"Retry-After": str(error.retry_after)}
-    if isinstance(error, Unauthenticated):
-        return {"WWW-Authenticate": 'Basic realm="returns-gateway"'}
-    return None
-
-
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """For the JSON endpoints, every refusal as a problem; other endpoints pass through to the fault middleware."""
@@ -67,25 +56,12 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     try:
         return await handler(request)
-    except GatewayError as error:
-        return problem(request, error.http_status, from_gateway_error(error), _headers(error))
-    except DomainError as error:
-        status, fault = from_domain_error(error)
-        return problem(request, status, fault)
-    except StoreUnavailable as error:
-        LOG.warning("database unavailable on %s %s: %s", request.method, request.path, error.message)
-        unavailable = Unavailable.of(error)
-        return problem(request, 503, from_gateway_error(unavailable), _headers(unavailable))
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code = _HTTP_CODES.get(error.status, f"HTTP_{error.status}")
-        allow = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
-        return problem(request, error.status, Fault(code, error.reason or code), allow)
-    except Exception:
-        LOG.exception("unexpected error on %s %s", request.method, request.path)
-        internal = InternalError("the gateway could not process the request; it has been logged")
-        return problem(request, 500, from_gateway_error(internal))
+        return problem(request, *refused(request, error))
+    except Exception as error:
+        return problem(request, *refused(request, error))
 
 
 async def expect_fault(request: web.Request) -> web.StreamResponse | None:
