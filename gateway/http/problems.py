@@ -10,7 +10,6 @@ xpath; for JSON bodies the message names the field at fault).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
@@ -18,14 +17,11 @@ from typing import Any
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
 
-from gateway.http.errors import TooLarge
 from gateway.http.faults import fault_response, refused
 from handlers.decision import Fault
 
 PROBLEM_TYPE = "application/problem+json"
 JSON_PREFIXES = ("/v1/admin/", "/v1/loyalty/accounts/", "/v1/tickets")
-LOG = logging.getLogger("returns_gateway.errors")
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: TooLarge.code}
 
 
 def speaks_json(request: web.Request) -> bool:
