@@ -3,14 +3,15 @@ by a bridge. While the tills post a stream of authorizes and final results to bo
 with SIGKILL and started again, and PostgreSQL restarts; afterwards every message a till saw acknowledged is in
 the database exactly once, and every other one at most once.
 
-Needs root (namespaces) and PostgreSQL: skips with the reason otherwise; with root and namespaces available, a
-missing PostgreSQL fails the test when RETURNS_GATEWAY_TEST_REQUIRE names postgresql.
+Needs root (namespaces) and PostgreSQL: skips with the reason otherwise, and fails instead when
+RETURNS_GATEWAY_TEST_REQUIRE names netns (namespaces) or postgresql, as CI's does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -184,6 +185,8 @@ async def chaos(gateways: list[Gateway], cluster: PgCluster, events: list[str], 
 def hosts_available() -> None:
     reason = unavailable()
     if reason is not None:
+        if "netns" in os.environ.get("RETURNS_GATEWAY_TEST_REQUIRE", ""):
+            pytest.fail(f"RETURNS_GATEWAY_TEST_REQUIRE names netns but {reason}")
         pytest.skip(reason)
     require_postgresql()
 
