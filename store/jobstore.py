@@ -210,3 +210,8 @@ def _secret(candidate: bytes) -> Callable[[Db], bytes]:
         return bytes.fromhex(db.execute("SELECT value FROM meta WHERE key = 'pii_secret'").fetchone()[0])
 
     return job
+
+
+def answers(db: Db) -> bool:
+    """The job a backend's `ping` runs: whether the database answers a trivial statement."""
+    return bool(db.execute("SELECT 1").fetchone() == (1,))

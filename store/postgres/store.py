@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from store.db import Db
 from store.errors import StoreUnavailable
-from store.jobstore import JobStore
+from store.jobstore import JobStore, answers
 from store.postgres.db import PgRunner
 from store.postgres.migrate import migrate
 from store.stats import StoreStats
@@ -90,10 +90,6 @@ class PostgresStore(JobStore):
 
     async def ping(self) -> bool:
         try:
-            return await self._read(_ping)
+            return await self._read(answers)
         except StoreUnavailable:
             return False
-
-
-def _ping(db: Db) -> bool:
-    return bool(db.execute("SELECT 1").fetchone() == (1,))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from store.db import Db
-from store.jobstore import JobStore
+from store.jobstore import JobStore, answers
 from store.sqlite.checkpoint import Checkpointer
 from store.sqlite.db import SqliteDb
 from store.sqlite.migrations import migrate
@@ -54,7 +54,7 @@ class SqliteStore(JobStore):
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._read(_ping))
+            return bool(await self._read(answers))
         except (sqlite3.Error, RuntimeError):
             return False
 
@@ -64,7 +64,3 @@ def _on_sqlite(job: Callable[[Db], T]) -> Callable[[sqlite3.Connection], T]:
         return job(SqliteDb(connection))
 
     return run
-
-
-def _ping(db: Db) -> bool:
-    return bool(db.execute("SELECT 1").fetchone() == (1,))
